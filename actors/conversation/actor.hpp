@@ -1,0 +1,87 @@
+#pragma once
+// The conversation actor: decide -> append (group commit) -> evolve -> reply/publish.
+// Internal to actors/: only actor.cpp and chat_service.cpp include this (it pulls in CAF).
+//
+// Messages it accepts (all local, never serialized):
+//   post_msg, control_msg, get_msg, subscribe_msg, unsubscribe_msg, typing_msg,
+// plus its own hydrated_msg, committed_msg, typing_expired, idle_tick.
+#include <caf/all.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/chat_service.hpp"
+#include "actors/conversation/commands.hpp"
+#include "events/envelope.hpp"
+#include "events/group_commit_writer.hpp"
+
+namespace sb::conversation {
+
+struct post_msg {
+  principal who;
+  post_message msg;
+  ack_callback done;
+  std::optional<open_conversation> open;  // set for the visitor message that opens it
+  std::weak_ptr<frame_sink> watch;         // the author's socket starts watching, if not yet
+};
+struct control_msg {
+  principal who;
+  command cmd;
+  info_callback done;
+};
+struct get_msg {
+  principal who;
+  info_callback done;
+};
+struct subscribe_msg {
+  principal who;
+  std::uint64_t after_seq = 0;
+  std::weak_ptr<frame_sink> sink;
+  info_callback done;
+};
+struct unsubscribe_msg {
+  const frame_sink* sink = nullptr;
+};
+struct typing_msg {
+  principal who;
+  bool on = false;
+};
+struct hydrated_msg {
+  events::status st;
+  std::vector<events::envelope> evs;
+};
+struct committed_msg {
+  events::append_result result;
+};
+struct typing_expired {
+  std::string sender_id;
+  std::uint64_t generation = 0;
+};
+struct idle_tick {};
+
+// What every conversation actor shares: storage, options and the service that routes to it.
+struct actor_env {
+  events::event_log* log = nullptr;
+  events::group_commit_writer* writer = nullptr;
+  events::blocking_pool* readers = nullptr;
+  chat_service::impl* service = nullptr;
+  chat_options opts;
+};
+
+// fresh = the id was just minted, so there is no stream to read.
+caf::actor spawn_conversation(caf::actor_system& sys, const actor_env& env, std::string id,
+                              bool fresh);
+
+}  // namespace sb::conversation
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::post_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::control_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::get_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::subscribe_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::unsubscribe_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::typing_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::hydrated_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::committed_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::typing_expired)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::idle_tick)

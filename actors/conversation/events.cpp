@@ -1,0 +1,95 @@
+#include "actors/conversation/events.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace sb::conversation {
+namespace {
+using json = nlohmann::json;
+
+json party_json(const party& p) { return {{"kind", p.kind}, {"id", p.id}, {"name", p.name}}; }
+party party_from(const json& j) {
+  return {j.value("kind", ""), j.value("id", ""), j.value("name", "")};
+}
+
+json data_json(const std::string& cid, const event& e) {
+  return std::visit(
+      [&](const auto& ev) -> json {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, opened>) {
+          return {{"conversation_id", ev.conversation_id}, {"workspace_id", ev.workspace_id},
+                  {"site_key", ev.site_key}, {"visitor", party_json(ev.visitor)}, {"ts", ev.ts}};
+        } else if constexpr (std::is_same_v<T, message_posted>) {
+          return {{"conversation_id", cid}, {"seq", ev.seq}, {"ts", ev.ts},
+                  {"client_msg_id", ev.client_msg_id}, {"sender", party_json(ev.sender)},
+                  {"text", ev.text}, {"attachments", json::array()}};
+        } else if constexpr (std::is_same_v<T, status_changed>) {
+          json agent = nullptr;
+          if (ev.agent) agent = {{"id", ev.agent->id}, {"name", ev.agent->name}};
+          return {{"conversation_id", cid}, {"seq", ev.seq}, {"ts", ev.ts}, {"status", ev.status},
+                  {"agent", agent}, {"queue_position", nullptr}};
+        } else {
+          return {{"conversation_id", cid},
+                  {"reader", {{"kind", ev.reader.kind}, {"id", ev.reader.id}}},
+                  {"seq", ev.seq}, {"ts", ev.ts}};
+        }
+      },
+      e);
+}
+
+}  // namespace
+
+std::string type_name(const event& e) {
+  static const char* names[] = {"conversation_opened", "message_posted", "status_changed",
+                                "read_marked"};
+  return names[e.index()];
+}
+
+std::uint64_t wire_seq(const event& e) {
+  if (auto* m = std::get_if<message_posted>(&e)) return m->seq;
+  if (auto* s = std::get_if<status_changed>(&e)) return s->seq;
+  return 0;
+}
+
+std::string encode_data(const std::string& cid, const event& e) { return data_json(cid, e).dump(); }
+
+std::optional<event> decode_event(const std::string& type, std::uint16_t version,
+                                  const std::string& data) {
+  if (version != 1) return std::nullopt;
+  auto j = json::parse(data, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  try {
+    if (type == "conversation_opened")
+      return opened{j.at("conversation_id"), j.at("workspace_id"), j.at("site_key"),
+                    party_from(j.at("visitor")), j.at("ts")};
+    if (type == "message_posted")
+      return message_posted{j.at("seq"), j.at("ts"), j.at("client_msg_id"),
+                            party_from(j.at("sender")), j.at("text")};
+    if (type == "status_changed") {
+      status_changed s{j.at("seq"), j.at("ts"), j.at("status"), std::nullopt};
+      if (j.at("agent").is_object())
+        s.agent = party{"agent", j["agent"].value("id", ""), j["agent"].value("name", "")};
+      return s;
+    }
+    if (type == "read_marked")
+      return read_marked{party_from(j.at("reader")), j.at("seq"), j.at("ts")};
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::string render_frame(const std::string& cid, const event& e) {
+  const char* type = nullptr;
+  switch (e.index()) {
+    case 1: type = "message"; break;
+    case 2: type = "status"; break;
+    case 3: type = "read"; break;
+    default: return {};
+  }
+  auto j = data_json(cid, e);
+  if (e.index() == 3) j.erase("ts");
+  j["type"] = type;
+  return j.dump();
+}
+
+}  // namespace sb::conversation

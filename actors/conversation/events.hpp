@@ -1,0 +1,54 @@
+#pragma once
+// What happened to a conversation, past tense. Stored in the stream conversation/<id>.
+// Every event that clients see with a `seq` carries that seq (the conversation's wire seq,
+// gap-free over message and status events); read markers carry none.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "actors/conversation/commands.hpp"
+
+namespace sb::conversation {
+
+struct opened {  // "conversation_opened" v1
+  std::string conversation_id;
+  std::string workspace_id;
+  std::string site_key;
+  party visitor;
+  std::int64_t ts = 0;
+};
+
+struct message_posted {  // "message_posted" v1
+  std::uint64_t seq = 0;
+  std::int64_t ts = 0;
+  std::string client_msg_id;
+  party sender;
+  std::string text;
+};
+
+struct status_changed {  // "status_changed" v1
+  std::uint64_t seq = 0;
+  std::int64_t ts = 0;
+  std::string status;  // waiting | active | closed
+  std::optional<party> agent;
+};
+
+struct read_marked {  // "read_marked" v1
+  party reader;
+  std::uint64_t seq = 0;
+  std::int64_t ts = 0;
+};
+
+using event = std::variant<opened, message_posted, status_changed, read_marked>;
+
+std::string type_name(const event& e);
+std::uint64_t wire_seq(const event& e);  // 0 for events without one
+// JSON of the event's data; for seq-carrying events it is the body of their wire frame.
+std::string encode_data(const std::string& conversation_id, const event& e);
+std::optional<event> decode_event(const std::string& type, std::uint16_t version,
+                                  const std::string& data);
+// The wire frame ({"type":"message"|"status"|"read", ...}) of an event, or "" for none.
+std::string render_frame(const std::string& conversation_id, const event& e);
+
+}  // namespace sb::conversation

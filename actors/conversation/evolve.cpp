@@ -1,0 +1,39 @@
+#include "actors/conversation/evolve.hpp"
+
+#include <type_traits>
+
+namespace sb::conversation {
+
+void evolve(state& s, const event& e) {
+  ++s.stream_seq;
+  std::visit(
+      [&](const auto& ev) {
+        using T = std::decay_t<decltype(ev)>;
+        if constexpr (std::is_same_v<T, opened>) {
+          s.id = ev.conversation_id;
+          s.workspace_id = ev.workspace_id;
+          s.site_key = ev.site_key;
+          s.visitor = ev.visitor;
+          s.created_ts = s.updated_ts = ev.ts;
+          s.status = "waiting";
+        } else if constexpr (std::is_same_v<T, message_posted>) {
+          s.last_seq = ev.seq;
+          s.updated_ts = ev.ts;
+          s.posted[posted_key(ev.sender.id, ev.client_msg_id)] = {ev.seq, ev.ts};
+        } else if constexpr (std::is_same_v<T, status_changed>) {
+          s.last_seq = ev.seq;
+          s.updated_ts = ev.ts;
+          s.status = ev.status;
+          if (ev.status == "active") s.agent = ev.agent;
+        } else {  // read_marked
+          if (ev.reader.kind == "visitor") {
+            if (ev.seq > s.visitor_read_seq) s.visitor_read_seq = ev.seq;
+          } else if (ev.seq > s.staff_read_seq) {
+            s.staff_read_seq = ev.seq;
+          }
+        }
+      },
+      e);
+}
+
+}  // namespace sb::conversation

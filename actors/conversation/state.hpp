@@ -1,0 +1,40 @@
+#pragma once
+// The fold of a conversation's events. Plain data, no I/O.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "actors/conversation/events.hpp"
+
+namespace sb::conversation {
+
+struct posted_ref {
+  std::uint64_t seq = 0;
+  std::int64_t ts = 0;
+};
+
+struct state {
+  std::string id;
+  std::string workspace_id;
+  std::string site_key;
+  party visitor;
+  std::string status;  // "" (does not exist) | waiting | active | closed
+  std::optional<party> agent;
+  std::uint64_t last_seq = 0;     // wire seq
+  std::uint64_t stream_seq = 0;   // events in the stream
+  std::int64_t created_ts = 0;
+  std::int64_t updated_ts = 0;
+  std::uint64_t visitor_read_seq = 0;
+  std::uint64_t staff_read_seq = 0;
+  // (sender id + '\n' + client_msg_id) -> where it was stored, for idempotent retries
+  std::unordered_map<std::string, posted_ref> posted;
+
+  bool exists() const { return !status.empty(); }
+};
+
+inline std::string posted_key(const std::string& sender_id, const std::string& client_msg_id) {
+  return sender_id + '\n' + client_msg_id;
+}
+
+}  // namespace sb::conversation

@@ -1,0 +1,373 @@
+#include "actors/directory.hpp"
+
+#include <algorithm>
+#include <future>
+#include <mutex>
+#include <regex>
+
+#include "actors/tokens.hpp"
+#include "events/group_commit_writer.hpp"
+#include "events/log.hpp"
+
+namespace sb {
+namespace {
+using json = nlohmann::json;
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+bool plausible_email(const std::string& e) {
+  auto at = e.find('@');
+  return e.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < e.size() &&
+         e.find_first_of(" \t\r\n") == std::string::npos;
+}
+
+bool short_string(const json& j, std::size_t max) {
+  return j.is_string() && j.get_ref<const std::string&>().size() <= max;
+}
+
+const std::regex& origin_re() {
+  static const std::regex re{R"(^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$)"};
+  return re;
+}
+const std::regex& color_re() {
+  static const std::regex re{R"(^#[0-9A-Fa-f]{6}$)"};
+  return re;
+}
+const std::regex& hhmm_re() {
+  static const std::regex re{R"(^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$)"};
+  return re;
+}
+
+}  // namespace
+
+json user::public_json() const {
+  return {{"id", id}, {"email", email}, {"name", name}, {"role", role},
+          {"workspace_id", workspace_id}};
+}
+
+directory::directory(events::event_log& log, events::group_commit_writer& writer)
+    : log_(log), writer_(writer) {}
+
+events::status directory::load() {
+  auto list = log_.get_meta("workspaces");
+  if (!list) return {};
+  auto ids = json::parse(*list, nullptr, false);
+  if (!ids.is_array()) return events::status::error("corrupt meta key 'workspaces'");
+  for (auto& id_json : ids) {
+    std::string id = id_json.get<std::string>();
+    std::vector<events::envelope> evs;
+    std::uint64_t after = 0;
+    for (;;) {
+      auto before = evs.size();
+      if (auto st = log_.read_stream("workspace/" + id, after, 1024, evs); !st) return st;
+      if (evs.size() == before) break;
+      after = evs.back().seq;
+    }
+    std::unique_lock lock{mutex_};
+    workspaces_[id] = {id, after};
+    for (auto& e : evs) {
+      auto data = json::parse(e.data, nullptr, false);
+      if (data.is_discarded()) return events::status::error("corrupt event in workspace/" + id);
+      apply(e.type, data);
+    }
+  }
+  return {};
+}
+
+bool directory::has_workspace() const {
+  std::shared_lock lock{mutex_};
+  return !workspaces_.empty();
+}
+
+events::status directory::bootstrap(const std::string& email, const std::string& password_hash) {
+  auto wid = random_id("ws_");
+  {
+    std::unique_lock lock{mutex_};
+    workspaces_[wid] = {wid, 0};
+  }
+  if (auto st = log_.put_meta("workspaces", json::array({wid}).dump()); !st) return st;
+  std::promise<failure> done;
+  write(wid, "workspace_created", {{"id", wid}, {"name", "Default"}}, {},
+        [&](const write_result& r) { done.set_value(r.error); });
+  auto f = done.get_future().get();
+  if (f.code != errc::ok) return events::status::error(f.message);
+  std::promise<failure> done2;
+  json body{{"email", email}, {"name", "Admin"}, {"role", "admin"}};
+  create_user(wid, body, password_hash, [&](const write_result& r) { done2.set_value(r.error); });
+  f = done2.get_future().get();
+  return f.code == errc::ok ? events::status{} : events::status::error(f.message);
+}
+
+void directory::apply(const std::string& type, const json& d) {
+  if (type == "user_created" || type == "user_updated") {
+    user u{d.at("id"), d.at("workspace_id"), d.at("email"), d.at("name"), d.at("role"),
+           d.at("password_hash")};
+    if (auto it = users_.find(u.id); it != users_.end()) user_emails_.erase(it->second.email);
+    user_emails_[u.email] = u.id;
+    users_[u.id] = std::move(u);
+  } else if (type == "user_deleted") {
+    if (auto it = users_.find(d.at("id")); it != users_.end()) {
+      user_emails_.erase(it->second.email);
+      users_.erase(it);
+    }
+  } else if (type == "widget_created" || type == "widget_updated") {
+    widgets_[d.at("site_key")] = d;
+  } else if (type == "widget_deleted") {
+    widgets_.erase(d.at("site_key").get<std::string>());
+  } else if (type == "token_revoked") {
+    revoked_[d.at("token_id")] = d.at("exp");
+  }
+}
+
+void directory::write(const std::string& workspace_id, std::string type, json data, json answer,
+                      write_callback done) {
+  // Caller holds no lock; seq order must equal append order, so both happen under the lock.
+  std::unique_lock lock{mutex_};
+  auto it = workspaces_.find(workspace_id);
+  if (it == workspaces_.end()) {
+    lock.unlock();
+    return done({{errc::not_found, "no such workspace"}, {}, 0});
+  }
+  events::envelope e;
+  e.type = type;
+  e.stream = "workspace/" + workspace_id;
+  e.seq = ++it->second.head;
+  e.data = data.dump();
+  writer_.append({std::move(e)}, [this, type = std::move(type), data = std::move(data),
+                                  answer = std::move(answer),
+                                  done = std::move(done)](const events::append_result& r) {
+    write_result out;
+    {
+      std::unique_lock lock{mutex_};
+      if (type == "user_created") pending_emails_.erase(data.value("email", ""));
+      if (!r.st.ok()) {
+        out.error = {errc::unavailable, "storage failed: " + r.st.message()};
+      } else {
+        apply(type, data);
+        out.object = answer;
+        out.position = r.last_position;
+      }
+    }
+    done(out);
+  });
+}
+
+std::optional<user> directory::user_by_email(const std::string& email) const {
+  std::shared_lock lock{mutex_};
+  auto it = user_emails_.find(lower(email));
+  if (it == user_emails_.end()) return std::nullopt;
+  return users_.at(it->second);
+}
+
+std::optional<user> directory::user_by_id(const std::string& id) const {
+  std::shared_lock lock{mutex_};
+  auto it = users_.find(id);
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<user> directory::users(const std::string& workspace_id) const {
+  std::shared_lock lock{mutex_};
+  std::vector<user> out;
+  for (auto& [id, u] : users_)
+    if (u.workspace_id == workspace_id) out.push_back(u);
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.email < b.email; });
+  return out;
+}
+
+std::optional<json> directory::widget(const std::string& site_key) const {
+  std::shared_lock lock{mutex_};
+  auto it = widgets_.find(site_key);
+  if (it == widgets_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<json> directory::widgets(const std::string& workspace_id) const {
+  std::shared_lock lock{mutex_};
+  std::vector<json> out;
+  for (auto& [k, w] : widgets_)
+    if (w.value("workspace_id", "") == workspace_id) out.push_back(w);
+  std::sort(out.begin(), out.end(),
+            [](auto& a, auto& b) { return a.value("created_ts", 0) < b.value("created_ts", 0); });
+  return out;
+}
+
+bool directory::revoked(const std::string& token_id) const {
+  std::shared_lock lock{mutex_};
+  return revoked_.count(token_id) != 0;
+}
+
+void directory::create_user(const std::string& workspace_id, const json& body,
+                            std::string password_hash, write_callback done) {
+  if (!body.contains("email") || !body["email"].is_string() ||
+      !plausible_email(body["email"].get<std::string>()))
+    return done({{errc::bad_request, "email must be an email address"}, {}, 0});
+  if (body.contains("name") && !short_string(body["name"], 200))
+    return done({{errc::bad_request, "name must be a string of at most 200 bytes"}, {}, 0});
+  auto role = body.value("role", std::string{"agent"});
+  if (role != "agent" && role != "admin")
+    return done({{errc::bad_request, "role must be agent or admin"}, {}, 0});
+  auto email = lower(body["email"].get<std::string>());
+  user u{random_id("us_"), workspace_id, email, body.value("name", email), role,
+         std::move(password_hash)};
+  {
+    std::unique_lock lock{mutex_};
+    if (user_emails_.count(email) || pending_emails_.count(email)) {
+      lock.unlock();
+      return done({{errc::conflict, "a user with this email exists"}, {}, 0});
+    }
+    pending_emails_.insert(email);
+  }
+  json data = u.public_json();
+  data["password_hash"] = u.password_hash;
+  write(workspace_id, "user_created", data, u.public_json(), std::move(done));
+}
+
+void directory::update_user(const std::string& workspace_id, const std::string& id,
+                            const json& body, std::optional<std::string> password_hash,
+                            write_callback done) {
+  auto u = user_by_id(id);
+  if (!u || u->workspace_id != workspace_id)
+    return done({{errc::not_found, "no such user"}, {}, 0});
+  if (body.contains("name")) {
+    if (!short_string(body["name"], 200))
+      return done({{errc::bad_request, "name must be a string of at most 200 bytes"}, {}, 0});
+    u->name = body["name"];
+  }
+  if (body.contains("role")) {
+    if (body["role"] != "agent" && body["role"] != "admin")
+      return done({{errc::bad_request, "role must be agent or admin"}, {}, 0});
+    u->role = body["role"];
+  }
+  if (password_hash) u->password_hash = *password_hash;
+  json data = u->public_json();
+  data["password_hash"] = u->password_hash;
+  write(workspace_id, "user_updated", data, u->public_json(), std::move(done));
+}
+
+void directory::delete_user(const std::string& workspace_id, const std::string& id,
+                            write_callback done) {
+  auto u = user_by_id(id);
+  if (!u || u->workspace_id != workspace_id)
+    return done({{errc::not_found, "no such user"}, {}, 0});
+  write(workspace_id, "user_deleted", {{"id", id}}, {{"id", id}, {"deleted", true}},
+        std::move(done));
+}
+
+json directory::widget_defaults() {
+  return {{"name", "Website"},
+          {"title", "Chat with us"},
+          {"welcome_message", "Hi! How can we help?"},
+          {"colors", {{"primary", "#2563eb"}, {"secondary", "#ffffff"}}},
+          {"side", "right"},
+          {"prechat", {{"enabled", false}, {"fields", json::array()}}},
+          {"allowed_origins", json::array({"*"})},
+          {"business_hours", nullptr},
+          {"offline_message", "We are away right now; leave a message and we will reply."}};
+}
+
+std::optional<failure> directory::check_widget(const json& b) {
+  auto bad = [](std::string m) { return failure{errc::bad_request, std::move(m)}; };
+  if (!b.is_object()) return bad("body must be a JSON object");
+  for (auto* f : {"name", "title"})
+    if (b.contains(f) && !short_string(b[f], 200)) return bad(std::string(f) + " must be a string of at most 200 bytes");
+  for (auto* f : {"welcome_message", "offline_message"})
+    if (b.contains(f) && !short_string(b[f], 4000)) return bad(std::string(f) + " must be a string of at most 4000 bytes");
+  if (b.contains("side") && b["side"] != "left" && b["side"] != "right")
+    return bad("side must be left or right");
+  if (b.contains("colors")) {
+    auto& c = b["colors"];
+    if (!c.is_object()) return bad("colors must be an object");
+    for (auto* f : {"primary", "secondary"})
+      if (c.contains(f) && (!c[f].is_string() || !std::regex_match(c[f].get<std::string>(), color_re())))
+        return bad(std::string("colors.") + f + " must look like #rrggbb");
+  }
+  if (b.contains("allowed_origins")) {
+    auto& o = b["allowed_origins"];
+    if (!o.is_array() || o.size() > 100) return bad("allowed_origins must be an array (at most 100)");
+    for (auto& x : o)
+      if (!x.is_string() || (x != "*" && !std::regex_match(x.get<std::string>(), origin_re())))
+        return bad("allowed_origins holds \"*\" or exact origins like https://shop.example");
+  }
+  if (b.contains("prechat")) {
+    auto& p = b["prechat"];
+    if (!p.is_object() || (p.contains("enabled") && !p["enabled"].is_boolean()))
+      return bad("prechat must be {enabled, fields}");
+    if (p.contains("fields")) {
+      if (!p["fields"].is_array() || p["fields"].size() > 20) return bad("prechat.fields must be an array (at most 20)");
+      for (auto& f : p["fields"]) {
+        if (!f.is_object() || !short_string(f.value("name", json{}), 100) ||
+            (f.contains("label") && !short_string(f["label"], 200)) ||
+            (f.contains("required") && !f["required"].is_boolean()))
+          return bad("each prechat field needs a name, a label and a boolean required");
+        auto type = f.value("type", std::string{"text"});
+        if (type != "text" && type != "email" && type != "phone")
+          return bad("prechat field type must be text, email or phone");
+      }
+    }
+  }
+  if (b.contains("business_hours") && !b["business_hours"].is_null()) {
+    auto& h = b["business_hours"];
+    if (!h.is_object() || !short_string(h.value("timezone", json{}), 64) ||
+        !h.contains("days") || !h["days"].is_object())
+      return bad("business_hours must be null or {timezone, days}");
+    static const std::set<std::string> days{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    for (auto& [day, ranges] : h["days"].items()) {
+      if (!days.count(day) || !ranges.is_array()) return bad("business_hours.days uses mon..sun");
+      for (auto& r : ranges)
+        if (!r.is_array() || r.size() != 2 || !r[0].is_string() || !r[1].is_string() ||
+            !std::regex_match(r[0].get<std::string>(), hhmm_re()) ||
+            !std::regex_match(r[1].get<std::string>(), hhmm_re()))
+          return bad("business hours are [\"HH:MM\",\"HH:MM\"] ranges");
+    }
+  }
+  return std::nullopt;
+}
+
+void directory::create_widget(const std::string& workspace_id, const json& body,
+                              write_callback done) {
+  if (auto f = check_widget(body)) return done({*f, {}, 0});
+  auto w = widget_defaults();
+  for (auto& [k, v] : w.items())
+    if (body.contains(k)) v = body[k];
+  auto now = unix_ms();
+  w["site_key"] = random_id("wk_", 16);
+  w["workspace_id"] = workspace_id;
+  w["created_ts"] = now;
+  w["updated_ts"] = now;
+  w["version"] = 1;
+  write(workspace_id, "widget_created", w, w, std::move(done));
+}
+
+void directory::update_widget(const std::string& workspace_id, const std::string& site_key,
+                              const json& body, write_callback done) {
+  auto w = widget(site_key);
+  if (!w || w->value("workspace_id", "") != workspace_id)
+    return done({{errc::not_found, "no such widget"}, {}, 0});
+  if (auto f = check_widget(body)) return done({*f, {}, 0});
+  for (auto& [k, v] : widget_defaults().items())
+    if (body.contains(k)) (*w)[k] = body[k];
+  (*w)["updated_ts"] = unix_ms();
+  (*w)["version"] = w->value("version", 1) + 1;
+  write(workspace_id, "widget_updated", *w, *w, std::move(done));
+}
+
+void directory::delete_widget(const std::string& workspace_id, const std::string& site_key,
+                              write_callback done) {
+  auto w = widget(site_key);
+  if (!w || w->value("workspace_id", "") != workspace_id)
+    return done({{errc::not_found, "no such widget"}, {}, 0});
+  write(workspace_id, "widget_deleted", {{"site_key", site_key}},
+        {{"site_key", site_key}, {"deleted", true}}, std::move(done));
+}
+
+void directory::revoke_token(const std::string& workspace_id, const std::string& token_id,
+                             std::int64_t exp, write_callback done) {
+  write(workspace_id, "token_revoked", {{"token_id", token_id}, {"exp", exp}}, {},
+        std::move(done));
+}
+
+}  // namespace sb

@@ -1,0 +1,130 @@
+#include "events/group_commit_writer.hpp"
+
+#include <rocksdb/write_batch.h>
+
+#include "events/keys.hpp"
+#include "events/log.hpp"
+
+namespace sb::events {
+
+group_commit_writer::group_commit_writer(event_log& log, options opts)
+    : log_(log), opts_(opts), last_position_(log.last_position()) {
+  thread_ = std::thread([this] { run(); });
+}
+
+group_commit_writer::~group_commit_writer() { stop(); }
+
+void group_commit_writer::on_commit(std::function<void(std::uint64_t)> listener) {
+  std::lock_guard lock{mutex_};
+  commit_listener_ = std::move(listener);
+}
+
+void group_commit_writer::on_batch(std::function<void(const batch_stats&)> observer) {
+  std::lock_guard lock{mutex_};
+  batch_observer_ = std::move(observer);
+}
+
+void group_commit_writer::append(std::vector<envelope> events, append_callback done) {
+  {
+    std::lock_guard lock{mutex_};
+    if (!stopping_ && !failed_.load(std::memory_order_relaxed)) {
+      queue_.push_back({std::move(events), std::move(done), std::chrono::steady_clock::now()});
+      if (queue_.size() == 1) wake_.notify_one();
+      return;
+    }
+  }
+  append_result r;
+  r.st = status::error(failed_ ? "event log is read-only after a write failure: " + failure_
+                               : "event log is shutting down");
+  done(r);
+}
+
+void group_commit_writer::stop() {
+  {
+    std::lock_guard lock{mutex_};
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void group_commit_writer::run() {
+  std::vector<request> batch;
+  for (;;) {
+    {
+      std::unique_lock lock{mutex_};
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      std::size_t events = 0, bytes = 0;
+      while (!queue_.empty() && (batch.empty() || (events < opts_.max_batch_events &&
+                                                   bytes < opts_.max_batch_bytes))) {
+        auto& r = queue_.front();
+        events += r.events.size();
+        for (auto& e : r.events) bytes += e.data.size() + e.stream.size() + 64;
+        batch.push_back(std::move(r));
+        queue_.pop_front();
+      }
+    }
+    commit(batch);
+    batch.clear();
+  }
+}
+
+void group_commit_writer::commit(std::vector<request>& batch) {
+  auto started = std::chrono::steady_clock::now();
+  auto ts = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  std::vector<append_result> results(batch.size());
+  auto position = last_position_.load(std::memory_order_relaxed);
+  status st;
+  if (failed_.load(std::memory_order_relaxed)) {
+    st = status::error("event log is read-only after a write failure: " + failure_);
+  } else {
+    rocksdb::WriteBatch wb;
+    std::size_t n_events = 0;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      results[i].first_position = position + 1;
+      results[i].ts = ts;
+      for (auto& e : batch[i].events) {
+        e.position = ++position;
+        e.ts = ts;
+        auto pos_key = keys::position_key(e.position);
+        wb.Put(log_.log_cf(), pos_key, encode(e));
+        wb.Put(log_.streams_cf(), keys::stream_key(e.stream, e.seq), pos_key);
+        ++n_events;
+      }
+      results[i].last_position = position;
+    }
+    st = n_events ? log_.write_batch(wb, opts_.sync) : status{};
+    if (st.ok()) {
+      last_position_.store(position, std::memory_order_release);
+    } else {
+      std::lock_guard lock{mutex_};
+      failure_ = st.message();
+      failed_.store(true, std::memory_order_release);
+    }
+  }
+  auto finished = std::chrono::steady_clock::now();
+  std::vector<std::chrono::nanoseconds> latencies;
+  latencies.reserve(batch.size());
+  std::size_t n_events = 0;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    n_events += batch[i].events.size();
+    latencies.push_back(finished - batch[i].enqueued);
+    if (!st.ok()) results[i] = append_result{st, 0, 0, 0};
+    batch[i].done(results[i]);
+  }
+  std::function<void(std::uint64_t)> listener;
+  std::function<void(const batch_stats&)> observer;
+  {
+    std::lock_guard lock{mutex_};
+    listener = commit_listener_;
+    observer = batch_observer_;
+  }
+  if (st.ok() && listener) listener(position);
+  if (observer) observer(batch_stats{n_events, batch.size(), finished - started, &latencies});
+}
+
+}  // namespace sb::events

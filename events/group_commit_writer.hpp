@@ -1,0 +1,97 @@
+#pragma once
+// group_commit_writer: the only writer of the event log. Appends from any thread are queued;
+// the writer thread takes everything queued while the previous fsync was in flight, writes it
+// as one RocksDB WriteBatch with sync=true, and only then runs each append's callback.
+//
+// Positions are assigned here, in commit order. Seqs come from the caller (the stream's owner
+// actor), which is the single writer of its stream.
+//
+// A failed write is not retried: the writer turns read-only, fails that batch and every later
+// append, and healthy() turns false (LevelDB's permanent background error).
+//
+// Callbacks run on the writer thread and must not block (send a message, post to a strand).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "events/envelope.hpp"
+#include "events/status.hpp"
+
+namespace sb::events {
+
+class event_log;
+
+struct append_result {
+  status st;
+  std::uint64_t first_position = 0;  // positions of the request's events are consecutive
+  std::uint64_t last_position = 0;
+  std::int64_t ts = 0;               // commit time stamped on every event (ms since epoch)
+};
+
+using append_callback = std::function<void(const append_result&)>;
+
+struct batch_stats {
+  std::size_t events = 0;
+  std::size_t requests = 0;
+  std::chrono::nanoseconds write_time{0};
+  // enqueue -> durable, one entry per request
+  const std::vector<std::chrono::nanoseconds>* request_latencies = nullptr;
+};
+
+class group_commit_writer {
+ public:
+  struct options {
+    bool sync = true;
+    std::size_t max_batch_events = 8192;
+    std::size_t max_batch_bytes = 8 << 20;
+  };
+
+  group_commit_writer(event_log& log, options opts);
+  ~group_commit_writer();  // drains the queue (every pending append completes), then joins
+  group_commit_writer(const group_commit_writer&) = delete;
+  group_commit_writer& operator=(const group_commit_writer&) = delete;
+
+  // Queues `events` (their position and ts are assigned at commit) and calls `done` once the
+  // batch holding them is durable, or failed. Thread-safe.
+  void append(std::vector<envelope> events, append_callback done);
+
+  // Called on the writer thread after every durable batch with the last position written.
+  void on_commit(std::function<void(std::uint64_t)> listener);
+  void on_batch(std::function<void(const batch_stats&)> observer);
+
+  bool healthy() const { return !failed_.load(std::memory_order_acquire); }
+  std::uint64_t last_position() const { return last_position_.load(std::memory_order_acquire); }
+  // Stops accepting appends, completes what is queued and joins the thread.
+  void stop();
+
+ private:
+  struct request {
+    std::vector<envelope> events;
+    append_callback done;
+    std::chrono::steady_clock::time_point enqueued;
+  };
+  void run();
+  void commit(std::vector<request>& batch);
+
+  event_log& log_;
+  options opts_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<request> queue_;
+  bool stopping_ = false;
+  std::atomic<bool> failed_{false};
+  std::string failure_;
+  std::atomic<std::uint64_t> last_position_{0};
+  std::function<void(std::uint64_t)> commit_listener_;
+  std::function<void(const batch_stats&)> batch_observer_;
+  std::thread thread_;
+};
+
+}  // namespace sb::events

@@ -1,0 +1,73 @@
+#pragma once
+// app: everything the edge needs, built once by main() and shared by every session.
+// Holds references only; main() owns the objects and outlives the server.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "actors/conversation/commands.hpp"
+#include "actors/errors.hpp"
+
+namespace sb {
+class chat_service;
+class directory;
+class token_signer;
+namespace events {
+class event_log;
+class group_commit_writer;
+class blocking_pool;
+}  // namespace events
+namespace projections {
+class history_projection;
+}
+}  // namespace sb
+
+namespace sb::http {
+
+struct metrics;
+
+struct limits {
+  std::size_t ws_frame_max = 64 * 1024;
+  std::size_t ws_backlog_max = 1 << 20;
+  std::size_t http_body_max = 1 << 20;
+  std::chrono::milliseconds agent_hello_timeout{10'000};
+  double ws_frames_per_second = 1000;  // per connection, bursts up to 2x
+  double logins_per_minute = 10;     // per IP
+};
+
+struct app {
+  events::event_log& log;
+  events::group_commit_writer& writer;
+  events::blocking_pool& readers;
+  events::blocking_pool& crypto;  // password hashing: slow on purpose, kept off everyone else
+  chat_service& chat;
+  directory& dir;
+  projections::history_projection& history;
+  const token_signer& tokens;
+  metrics& stats;
+  limits lim;
+  std::chrono::hours token_ttl{12};
+  std::chrono::hours visitor_token_ttl{24 * 365};
+};
+
+// A staff member authenticated by a bearer token.
+struct staff {
+  conversation::principal who;
+  std::string user_id;
+  std::string role;  // admin | agent
+  std::string token_id;
+  std::int64_t token_exp = 0;
+};
+
+// Verifies a staff token: signature, expiry, revocation, user still present.
+std::optional<staff> authenticate_staff(const app& a, const std::string& token);
+std::string issue_staff_token(const app& a, const std::string& user_id,
+                              const std::string& workspace_id);
+// {"type":"error","code","message","ref"?}
+std::string error_frame(errc code, const std::string& message, const std::string& ref = {});
+std::string error_body(errc code, const std::string& message);
+
+}  // namespace sb::http

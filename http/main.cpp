@@ -1,0 +1,223 @@
+// switchboard: one binary, one node. Wires storage, actors, read models and the edge, then
+// waits for SIGTERM/SIGINT and shuts down cleanly (stop accepting, close sockets with 1001,
+// drain the log writer, exit 0).
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include "actors/chat_service.hpp"
+#include "actors/directory.hpp"
+#include "actors/tokens.hpp"
+#include "events/blocking_pool.hpp"
+#include "events/group_commit_writer.hpp"
+#include "events/log.hpp"
+#include "http/metrics.hpp"
+#include "http/server.hpp"
+#include "projections/history_projection.hpp"
+
+namespace {
+
+struct flag {
+  const char* name;
+  const char* env;
+  const char* def;
+  const char* help;
+};
+
+const flag kFlags[] = {
+    {"data-dir", "SWITCHBOARD_DATA_DIR", "./data", "directory of the embedded RocksDB"},
+    {"http-address", "SWITCHBOARD_HTTP_ADDRESS", "0.0.0.0", "address to serve HTTP and WebSocket on"},
+    {"http-port", "SWITCHBOARD_HTTP_PORT", "8080", "port (0 = any free port; the chosen one is printed)"},
+    {"admin-email", "SWITCHBOARD_ADMIN_EMAIL", "", "first admin's email (first start on an empty data dir)"},
+    {"admin-password", "SWITCHBOARD_ADMIN_PASSWORD", "", "first admin's password, at least 8 bytes (prefer the env twin)"},
+    {"io-threads", "SWITCHBOARD_IO_THREADS", "1", "Asio threads of the edge"},
+    {"actor-threads", "SWITCHBOARD_ACTOR_THREADS", "2", "CAF scheduler threads"},
+    {"reader-threads", "SWITCHBOARD_READER_THREADS", "2", "threads for blocking RocksDB reads"},
+    {"token-ttl-hours", "SWITCHBOARD_TOKEN_TTL_HOURS", "12", "lifetime of staff tokens"},
+    {"ws-frame-max", "SWITCHBOARD_WS_FRAME_MAX", "65536", "largest WebSocket frame accepted (bytes; bigger closes 1009)"},
+    {"ws-backlog-max", "SWITCHBOARD_WS_BACKLOG_MAX", "1048576", "outbound bytes queued per socket before it is closed with 1008"},
+    {"ws-rate", "SWITCHBOARD_WS_RATE", "1000", "frames per second per socket (bursts of twice that)"},
+    {"login-rate", "SWITCHBOARD_LOGIN_RATE", "10", "login attempts per minute per IP"},
+    {"actor-idle-seconds", "SWITCHBOARD_ACTOR_IDLE_SECONDS", "120", "idle conversation actors stop after this long"},
+    {"rebuild-projections", "SWITCHBOARD_REBUILD_PROJECTIONS", "false", "rebuild the read models from position 0 at start"},
+};
+
+void usage() {
+  std::printf(
+      "usage: switchboard [replay] [--flag value ...]\n\n"
+      "Self-hosted live chat: HTTP API and WebSocket on one port, storage in RocksDB.\n"
+      "  replay        rebuild the read models from the log, then exit\n\n"
+      "Every flag has an environment twin; a flag given on the command line wins.\n");
+  for (auto& f : kFlags)
+    std::printf("  --%-22s %s (env %s, default \"%s\")\n", f.name, f.help, f.env, f.def);
+  std::printf("  --%-22s %s\n  --%-22s %s\n", "help", "print this and exit", "version",
+              "print the version and exit");
+}
+
+bool parse_flags(int argc, char** argv, std::map<std::string, std::string>& out, bool& replay) {
+  for (auto& f : kFlags) {
+    const char* e = std::getenv(f.env);
+    out[f.name] = e ? e : f.def;
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "replay" && i == 1) {
+      replay = true;
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") return usage(), std::exit(0), true;
+    if (arg == "--version") return std::printf("switchboard 0.1.0\n"), std::exit(0), true;
+    if (arg.rfind("--", 0) != 0) return std::fprintf(stderr, "unexpected argument %s\n", arg.c_str()), false;
+    auto name = arg.substr(2);
+    std::string value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (name == "rebuild-projections") {
+      value = "true";
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      return std::fprintf(stderr, "--%s needs a value\n", name.c_str()), false;
+    }
+    if (!out.count(name)) return std::fprintf(stderr, "unknown flag --%s (see --help)\n", name.c_str()), false;
+    out[name] = value;
+  }
+  return true;
+}
+
+bool to_uint(const std::string& s, unsigned long long max, unsigned long long& out) {
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  out = std::stoull(s);
+  return out <= max;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken synchronously by main (sigwait); block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  std::map<std::string, std::string> f;
+  bool replay = false;
+  if (!parse_flags(argc, argv, f, replay)) return 2;
+  unsigned long long port, io_threads, actor_threads, reader_threads, ttl, frame_max, backlog,
+      ws_rate, login_rate, idle;
+  if (!to_uint(f["http-port"], 65535, port) || !to_uint(f["io-threads"], 64, io_threads) ||
+      !to_uint(f["actor-threads"], 64, actor_threads) ||
+      !to_uint(f["reader-threads"], 64, reader_threads) || !to_uint(f["token-ttl-hours"], 24 * 365, ttl) ||
+      !to_uint(f["ws-frame-max"], 64 << 20, frame_max) ||
+      !to_uint(f["ws-backlog-max"], 1ull << 32, backlog) || !to_uint(f["ws-rate"], 1000000, ws_rate) ||
+      !to_uint(f["login-rate"], 100000, login_rate) || !to_uint(f["actor-idle-seconds"], 86400, idle) ||
+      io_threads == 0 || actor_threads == 0 || reader_threads == 0 || ttl == 0 || frame_max < 1024) {
+    std::fprintf(stderr, "a numeric flag is out of range (see --help)\n");
+    return 2;
+  }
+
+  std::error_code fs_ec;
+  std::filesystem::create_directories(f["data-dir"], fs_ec);
+  sb::events::status st;
+  auto log = sb::events::event_log::open({f["data-dir"], nullptr}, st);
+  if (!log) {
+    std::fprintf(stderr, "cannot open the data dir %s: %s\n", f["data-dir"].c_str(), st.message().c_str());
+    return 1;
+  }
+
+  sb::projections::history_projection history{*log};
+  bool rebuild = replay || f["rebuild-projections"] == "true" || f["rebuild-projections"] == "1";
+  if (auto s = history.start(rebuild); !s) {
+    std::fprintf(stderr, "history read model failed to start: %s\n", s.message().c_str());
+    return 1;
+  }
+  if (replay) {
+    std::printf("read models rebuilt up to position %llu\n",
+                static_cast<unsigned long long>(history.applied_position()));
+    history.stop();
+    return 0;
+  }
+
+  sb::http::metrics stats;
+  sb::events::group_commit_writer writer{*log, {}};
+  writer.on_commit([&history](std::uint64_t pos) { history.notify(pos); });
+  writer.on_batch([&stats](const sb::events::batch_stats& b) {
+    stats.events_appended_total->Increment(static_cast<double>(b.events));
+    stats.group_commit_batch_events->Observe(static_cast<double>(b.events));
+    for (auto l : *b.request_latencies) stats.append_latency_seconds->Observe(std::chrono::duration<double>(l).count());
+  });
+
+  sb::directory dir{*log, writer};
+  if (auto s = dir.load(); !s) {
+    std::fprintf(stderr, "cannot load the directory: %s\n", s.message().c_str());
+    return 1;
+  }
+  if (!dir.has_workspace()) {
+    auto email = f["admin-email"], password = f["admin-password"];
+    if (email.empty() || password.size() < 8) {
+      std::fprintf(stderr,
+                   "this data dir is empty: give the first admin with --admin-email and "
+                   "--admin-password (at least 8 bytes), or SWITCHBOARD_ADMIN_EMAIL and "
+                   "SWITCHBOARD_ADMIN_PASSWORD\n");
+      return 2;
+    }
+    if (auto s = dir.bootstrap(email, sb::hash_password(password)); !s) {
+      std::fprintf(stderr, "cannot create the first workspace: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "created the first workspace; admin %s\n", email.c_str());
+  }
+
+  auto key = log->get_meta("token_key");
+  if (!key) {
+    key = sb::token_signer::generate_key();
+    if (auto s = log->put_meta("token_key", *key); !s) {
+      std::fprintf(stderr, "cannot store the token key: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
+  sb::token_signer tokens{*key};
+
+  sb::events::blocking_pool readers{static_cast<unsigned>(reader_threads)};
+  sb::events::blocking_pool crypto{1};
+  sb::chat_options chat_opts;
+  chat_opts.caf_threads = static_cast<unsigned>(actor_threads);
+  chat_opts.actor_idle = std::chrono::seconds(idle);
+  auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, chat_opts);
+  for (auto& [visitor, cid] : history.open_conversations()) chat->restore_open_conversation(visitor, cid);
+
+  sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, {}};
+  app.lim.ws_frame_max = frame_max;
+  app.lim.ws_backlog_max = backlog;
+  app.lim.ws_frames_per_second = static_cast<double>(ws_rate);
+  app.lim.logins_per_minute = static_cast<double>(login_rate);
+  app.token_ttl = std::chrono::hours(ttl);
+
+  sb::http::server server{app, f["http-address"], static_cast<std::uint16_t>(port),
+                          static_cast<unsigned>(io_threads)};
+  std::string error;
+  if (!server.start(error)) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  std::printf("listening on %s:%u\n", f["http-address"].c_str(), server.port());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "signal %d: shutting down\n", sig);
+  server.stop();
+  chat.reset();      // stops every actor
+  readers.stop();
+  crypto.stop();
+  writer.stop();     // completes every queued append
+  history.stop();
+  return 0;
+}

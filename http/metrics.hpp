@@ -1,0 +1,44 @@
+#pragma once
+// The server's Prometheus metrics, declared in one list (name, type, help) as in Envoy.
+// Counters end in _total, durations in _seconds. Thread-safe (prometheus-cpp is).
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace sb::http {
+
+#define SB_SIMPLE_METRICS(COUNTER, GAUGE)                                                    \
+  COUNTER(events_appended_total, "Events durably appended to the log")                       \
+  COUNTER(append_failures_total, "Appends that failed (the log turned read-only)")           \
+  COUNTER(http_requests_total, "HTTP requests served")                                       \
+  COUNTER(ws_frames_in_total, "WebSocket frames received")                                   \
+  COUNTER(ws_frames_out_total, "WebSocket frames sent")                                      \
+  COUNTER(ws_slow_consumers_closed_total, "Sockets closed because their backlog passed the bound") \
+  GAUGE(live_actors, "Conversation actors in memory")                                        \
+  GAUGE(projection_lag_events, "Log events not yet applied by the history projection")       \
+  GAUGE(log_position, "Position of the last durable event")
+
+struct metrics {
+  metrics();
+  std::shared_ptr<prometheus::Registry> registry;
+
+#define SB_DECLARE_COUNTER(name, help) prometheus::Counter* name;
+#define SB_DECLARE_GAUGE(name, help) prometheus::Gauge* name;
+  SB_SIMPLE_METRICS(SB_DECLARE_COUNTER, SB_DECLARE_GAUGE)
+#undef SB_DECLARE_COUNTER
+#undef SB_DECLARE_GAUGE
+
+  // labelled: kind = visitor | agent
+  prometheus::Gauge* connections_visitor;
+  prometheus::Gauge* connections_agent;
+  prometheus::Histogram* append_latency_seconds;
+  prometheus::Histogram* group_commit_batch_events;
+
+  std::string serialize() const;
+};
+
+}  // namespace sb::http

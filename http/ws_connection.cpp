@@ -1,0 +1,337 @@
+#include "http/ws_connection.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "actors/chat_service.hpp"
+#include "actors/directory.hpp"
+#include "actors/tokens.hpp"
+#include "http/metrics.hpp"
+#include "projections/history_projection.hpp"
+
+namespace sb::http {
+namespace {
+using json = nlohmann::json;
+
+// Reads an optional string field; false if present with another type or too long.
+bool opt_string(const json& f, const char* name, std::string& out, std::size_t max = 256) {
+  auto it = f.find(name);
+  if (it == f.end() || it->is_null()) return true;
+  if (!it->is_string() || it->get_ref<const std::string&>().size() > max) return false;
+  out = it->get<std::string>();
+  return true;
+}
+
+bool req_string(const json& f, const char* name, std::string& out, std::size_t max = 256) {
+  return f.contains(name) && opt_string(f, name, out, max) && !out.empty();
+}
+
+bool opt_seq(const json& f, const char* name, std::uint64_t& out) {
+  auto it = f.find(name);
+  if (it == f.end() || it->is_null()) return true;
+  if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<std::int64_t>() >= 0))
+    return false;
+  out = it->get<std::uint64_t>();
+  return true;
+}
+
+json ack_json(const ack_info& a) {
+  return {{"type", "ack"}, {"client_msg_id", a.client_msg_id}, {"conversation_id", a.conversation_id},
+          {"seq", a.seq}, {"ts", a.ts}};
+}
+
+}  // namespace
+
+std::string error_frame(errc code, const std::string& message, const std::string& ref) {
+  json f{{"type", "error"}, {"code", to_code(code)}, {"message", message}};
+  if (!ref.empty()) f["ref"] = ref;
+  return f.dump();
+}
+
+ws_connection::ws_connection(app& a, kind k, std::weak_ptr<ws_transport> transport,
+                             std::string site_key, std::string workspace_id)
+    : app_(a),
+      kind_(k),
+      transport_(std::move(transport)),
+      site_key_(std::move(site_key)),
+      workspace_id_(std::move(workspace_id)),
+      tokens_(a.lim.ws_frames_per_second * 2) {}
+
+template <class F>
+void ws_connection::on_strand(F fn) {
+  auto t = transport_.lock();
+  if (!t) return;
+  t->dispatch([w = weak_from_this(), fn = std::move(fn)]() mutable {
+    if (auto self = w.lock()) fn(*self);
+  });
+}
+
+void ws_connection::send(std::string frame) {
+  if (auto t = transport_.lock()) t->send(std::make_shared<const std::string>(std::move(frame)));
+}
+
+void ws_connection::send_error(errc code, const std::string& message, const std::string& ref) {
+  send(error_frame(code, message, ref));
+}
+
+void ws_connection::deliver(const std::string& cid, std::uint64_t seq,
+                            std::shared_ptr<const std::string> frame) {
+  auto t = transport_.lock();
+  if (!t) return;
+  t->dispatch([w = weak_from_this(), cid, seq, frame = std::move(frame)] {
+    auto self = w.lock();
+    if (!self) return;
+    if (seq) {
+      auto it = self->last_seq_.find(cid);
+      if (it == self->last_seq_.end()) return;  // unsubscribed meanwhile
+      if (seq <= it->second) return;            // already sent: each seq once
+      it->second = seq;
+    } else if (!self->last_seq_.count(cid)) {
+      return;
+    }
+    if (auto t = self->transport_.lock()) t->send(frame);
+  });
+}
+
+bool ws_connection::allow_frame() {
+  auto now = std::chrono::steady_clock::now();
+  std::chrono::duration<double> dt = now - refill_;
+  refill_ = now;
+  auto cap = app_.lim.ws_frames_per_second * 2;
+  tokens_ = std::min(cap, tokens_ + dt.count() * app_.lim.ws_frames_per_second);
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+void ws_connection::on_text(std::string_view text) {
+  app_.stats.ws_frames_in_total->Increment();
+  auto f = json::parse(text, nullptr, false);
+  if (f.is_discarded() || !f.is_object())
+    return send_error(errc::bad_request, "frames are JSON objects");
+  std::string ref;
+  if (auto it = f.find("client_msg_id"); it != f.end() && it->is_string()) ref = *it;
+  else if (auto id = f.find("id"); id != f.end() && id->is_string()) ref = *id;
+  if (ref.size() > 256) ref.clear();
+  auto type_it = f.find("type");
+  if (type_it == f.end() || !type_it->is_string())
+    return send_error(errc::bad_request, "a frame needs a string \"type\"", ref);
+  std::string type = *type_it;
+  if (!allow_frame()) return send_error(errc::rate_limited, "too many frames; slow down", ref);
+  if (type == "ping") {
+    json pong{{"type", "pong"}};
+    if (auto id = f.find("id"); id != f.end() && (id->is_string() || id->is_number())) pong["id"] = *id;
+    return send(pong.dump());
+  }
+  if (!greeted_) {
+    if (type != "hello") return send_error(errc::unauthorized, "say hello first", ref);
+    if (hello_pending_) return send_error(errc::conflict, "hello already in progress", ref);
+    return kind_ == kind::visitor ? on_hello_visitor(f) : on_hello_agent(f);
+  }
+  if (type == "hello") return send_error(errc::conflict, "already greeted", ref);
+  if (kind_ == kind::visitor) on_visitor_frame(type, f);
+  else on_agent_frame(type, f);
+}
+
+void ws_connection::on_close() {
+  for (auto& [cid, seq] : last_seq_) app_.chat.unsubscribe(cid, this);
+  last_seq_.clear();
+}
+
+void ws_connection::subscribe(const std::string& cid, std::uint64_t after_seq,
+                              std::function<void(const failure&, const std::string&)> then) {
+  // Mark the conversation as watched before the backlog can arrive (it is posted after us).
+  bool fresh = !last_seq_.count(cid);
+  if (fresh) last_seq_[cid] = after_seq;
+  else last_seq_[cid] = std::min(last_seq_[cid], after_seq);
+  app_.chat.subscribe(who_, cid, after_seq, weak_from_this(),
+                      [this_w = weak_from_this(), cid, fresh, then = std::move(then)](
+                          const failure& f, const conversation_info& info) {
+                        auto self = this_w.lock();
+                        if (!self) return;
+                        self->on_strand([cid, fresh, f, json = info.json, then](ws_connection& c) {
+                          if (f.code != errc::ok && fresh) c.last_seq_.erase(cid);
+                          then(f, json);
+                        });
+                      });
+}
+
+void ws_connection::on_hello_visitor(const json& f) {
+  std::string token;
+  if (!opt_string(f, "visitor_token", token, 4096))
+    return send_error(errc::bad_request, "visitor_token must be a string");
+  std::string visitor_id;
+  if (!token.empty()) {
+    auto claims = app_.tokens.verify(token, unix_ms());
+    if (claims && claims->value("typ", "") == "visitor" &&
+        claims->value("wsp", "") == workspace_id_)
+      visitor_id = claims->value("sub", "");
+    // An invalid or expired token is not an error: the visitor simply starts anew.
+  }
+  if (visitor_id.empty()) {
+    visitor_id = random_id("vi_");
+    auto exp = unix_ms() + std::chrono::duration_cast<std::chrono::milliseconds>(
+                               app_.visitor_token_ttl).count();
+    token = app_.tokens.issue({{"typ", "visitor"}, {"sub", visitor_id}, {"wsp", workspace_id_},
+                               {"exp", exp}});
+  }
+  who_ = {{"visitor", visitor_id, "Visitor"}, workspace_id_};
+  std::string cid;
+  std::uint64_t after_seq = 0;
+  if (auto r = f.find("resume"); r != f.end() && !r->is_null()) {
+    if (!r->is_object() || !req_string(*r, "conversation_id", cid, 64) ||
+        !opt_seq(*r, "after_seq", after_seq))
+      return send_error(errc::bad_request, "resume is {conversation_id, after_seq}");
+  } else if (auto open = app_.chat.open_conversation_of(visitor_id)) {
+    cid = *open;
+  }
+  greeted_ = true;
+  json welcome{{"type", "welcome"}, {"visitor_id", visitor_id}, {"visitor_token", token},
+               {"conversation", nullptr}};
+  if (cid.empty()) return send(welcome.dump());
+  hello_pending_ = true;
+  subscribe(cid, after_seq, [this, welcome, cid](const failure& f, const std::string& info) mutable {
+    hello_pending_ = false;
+    if (f.code == errc::ok) {
+      visitor_conversation_ = cid;
+      welcome["conversation"] = json::parse(info);
+    }
+    send(welcome.dump());  // an unknown or foreign resume id just yields no conversation
+  });
+}
+
+void ws_connection::on_hello_agent(const json& f) {
+  std::string token;
+  if (!req_string(f, "token", token, 4096))
+    return send_error(errc::bad_request, "hello needs a string token");
+  auto s = authenticate_staff(app_, token);
+  if (!s) {
+    send_error(errc::unauthorized, "invalid or expired token");
+    if (auto t = transport_.lock()) t->close(4401, "unauthorized");
+    return;
+  }
+  who_ = s->who;
+  greeted_ = true;
+  auto user = app_.dir.user_by_id(s->user_id);
+  json conversations = app_.history.list(who_.workspace_id, "", 100, "")["items"];
+  json queue = json::array();
+  for (auto& c : conversations)
+    if (c["status"] == "waiting") queue.push_back({{"conversation_id", c["id"]},
+                                                   {"since_ts", c["created_ts"]},
+                                                   {"visitor", c["visitor"]},
+                                                   {"last_text", c["last_message"].is_object()
+                                                                     ? c["last_message"]["text"]
+                                                                     : json(nullptr)}});
+  for (std::size_t i = 0; i < queue.size(); ++i) queue[i]["position"] = i + 1;
+  send(json{{"type", "welcome"}, {"user", user ? user->public_json() : json(nullptr)},
+            {"queue", queue}, {"conversations", conversations}}
+           .dump());
+}
+
+void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
+  std::string ref;
+  opt_string(f, "client_msg_id", ref, 128);
+  if (type == "message") {
+    conversation::post_message m;
+    if (!req_string(f, "client_msg_id", m.client_msg_id, 128))
+      return send_error(errc::bad_request, "message needs a client_msg_id string (1-128 bytes)");
+    if (!f.contains("text") || !f["text"].is_string())
+      return send_error(errc::bad_request, "message needs a string text", ref);
+    m.text = f["text"];
+    app_.chat.visitor_message(
+        who_, site_key_, m, weak_from_this(),
+        [w = weak_from_this(), ref = m.client_msg_id](const failure& fl, const ack_info& a) {
+          if (auto self = w.lock())
+            self->on_strand([fl, a, ref](ws_connection& c) {
+              if (fl.code != errc::ok) return c.send_error(fl.code, fl.message, ref);
+              // the visitor now watches this conversation (the actor added us before acking)
+              if (!c.last_seq_.count(a.conversation_id)) c.last_seq_[a.conversation_id] = 0;
+              c.visitor_conversation_ = a.conversation_id;
+              c.send(ack_json(a).dump());
+            });
+        });
+    return;
+  }
+  if (type == "typing" || type == "read" || type == "close" || type == "escalate") {
+    std::string cid = visitor_conversation_;
+    if (type == "read" && !opt_string(f, "conversation_id", cid, 64))
+      return send_error(errc::bad_request, "conversation_id must be a string", ref);
+    if (cid.empty()) return send_error(errc::not_found, "no open conversation", ref);
+    if (type == "typing") {
+      if (!f.contains("on") || !f["on"].is_boolean())
+        return send_error(errc::bad_request, "typing needs a boolean on");
+      return app_.chat.typing(who_, cid, f["on"]);
+    }
+    if (type == "escalate") return;  // without a bot every conversation already waits for a human
+    auto reply = [w = weak_from_this(), ref](const failure& fl, const conversation_info&) {
+      if (fl.code == errc::ok) return;
+      if (auto self = w.lock())
+        self->on_strand([fl, ref](ws_connection& c) { c.send_error(fl.code, fl.message, ref); });
+    };
+    if (type == "close") return app_.chat.close(who_, cid, reply);
+    std::uint64_t seq = 0;
+    if (!f.contains("seq") || !opt_seq(f, "seq", seq))
+      return send_error(errc::bad_request, "read needs a non-negative integer seq", ref);
+    return app_.chat.mark_read(who_, cid, seq, reply);
+  }
+  send_error(errc::bad_request, "unknown frame type " + type.substr(0, 64), ref);
+}
+
+void ws_connection::on_agent_frame(const std::string& type, const json& f) {
+  std::string ref, cid;
+  opt_string(f, "client_msg_id", ref, 128);
+  if (type == "presence") return;  // accepted; shown once the agent actor lands
+  if (!req_string(f, "conversation_id", cid, 64))
+    return send_error(errc::bad_request, type.substr(0, 64) + " needs a string conversation_id",
+                      ref);
+  auto reply_error = [w = weak_from_this(), ref](const failure& fl) {
+    if (auto self = w.lock())
+      self->on_strand([fl, ref](ws_connection& c) { c.send_error(fl.code, fl.message, ref); });
+  };
+  if (type == "subscribe") {
+    std::uint64_t after = 0;
+    if (!opt_seq(f, "after_seq", after))
+      return send_error(errc::bad_request, "after_seq must be a non-negative integer");
+    return subscribe(cid, after, [this, cid](const failure& fl, const std::string&) {
+      if (fl.code != errc::ok) send_error(fl.code, fl.message, cid);
+    });
+  }
+  if (type == "unsubscribe") {
+    last_seq_.erase(cid);
+    return app_.chat.unsubscribe(cid, this);
+  }
+  if (type == "message") {
+    conversation::post_message m;
+    if (!req_string(f, "client_msg_id", m.client_msg_id, 128))
+      return send_error(errc::bad_request, "message needs a client_msg_id string (1-128 bytes)");
+    if (!f.contains("text") || !f["text"].is_string())
+      return send_error(errc::bad_request, "message needs a string text", ref);
+    if (f.value("private", false))
+      return send_error(errc::bad_request, "private notes are not supported yet", ref);
+    m.text = f["text"];
+    return app_.chat.post(who_, cid, m, [w = weak_from_this(), ref, reply_error](
+                                            const failure& fl, const ack_info& a) {
+      if (fl.code != errc::ok) return reply_error(fl);
+      if (auto self = w.lock())
+        self->on_strand([a](ws_connection& c) { c.send(ack_json(a).dump()); });
+    });
+  }
+  auto done = [reply_error](const failure& fl, const conversation_info&) {
+    if (fl.code != errc::ok) reply_error(fl);
+  };
+  if (type == "accept") return app_.chat.accept(who_, cid, done);
+  if (type == "close") return app_.chat.close(who_, cid, done);
+  if (type == "typing") {
+    if (!f.contains("on") || !f["on"].is_boolean())
+      return send_error(errc::bad_request, "typing needs a boolean on");
+    return app_.chat.typing(who_, cid, f["on"]);
+  }
+  if (type == "read") {
+    std::uint64_t seq = 0;
+    if (!f.contains("seq") || !opt_seq(f, "seq", seq))
+      return send_error(errc::bad_request, "read needs a non-negative integer seq", ref);
+    return app_.chat.mark_read(who_, cid, seq, done);
+  }
+  send_error(errc::bad_request, "unknown frame type " + type.substr(0, 64), ref);
+}
+
+}  // namespace sb::http

@@ -1,0 +1,71 @@
+#pragma once
+// ws_connection: the protocol side of one WebSocket (visitor or agent), with no Beast in it:
+// it parses and validates frames, turns them into commands for chat_service, and renders the
+// answers. The socket side (ws_session) gives it a ws_transport.
+//
+// Threads: on_text/on_close run on the session strand. deliver() runs on CAF threads and hops
+// to the strand through the transport; all connection state is touched only on the strand.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "actors/frame_sink.hpp"
+#include "http/app.hpp"
+
+namespace sb::http {
+
+class ws_transport {
+ public:
+  virtual ~ws_transport() = default;
+  virtual void send(std::shared_ptr<const std::string> frame) = 0;  // strand only
+  virtual void dispatch(std::function<void()> fn) = 0;              // any thread -> strand
+  virtual void close(std::uint16_t code, std::string reason) = 0;   // strand only
+};
+
+class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_connection> {
+ public:
+  enum class kind { visitor, agent };
+  // For visitors, `site_key` and `workspace_id` come from the widget checked at the upgrade.
+  ws_connection(app& a, kind k, std::weak_ptr<ws_transport> transport, std::string site_key = {},
+                std::string workspace_id = {});
+
+  void on_text(std::string_view text);
+  void on_close();
+  bool greeted() const { return greeted_; }
+
+  void deliver(const std::string& conversation_id, std::uint64_t seq,
+               std::shared_ptr<const std::string> frame) override;
+
+ private:
+  void send(std::string frame);
+  void send_error(errc code, const std::string& message, const std::string& ref = {});
+  void on_hello_visitor(const nlohmann::json& f);
+  void on_hello_agent(const nlohmann::json& f);
+  void on_visitor_frame(const std::string& type, const nlohmann::json& f);
+  void on_agent_frame(const std::string& type, const nlohmann::json& f);
+  void subscribe(const std::string& conversation_id, std::uint64_t after_seq,
+                 std::function<void(const failure&, const std::string& info_json)> then);
+  bool allow_frame();
+  // Runs `fn` on the strand if the connection is still alive.
+  template <class F>
+  void on_strand(F fn);
+
+  app& app_;
+  kind kind_;
+  std::weak_ptr<ws_transport> transport_;
+  std::string site_key_;
+  std::string workspace_id_;
+  bool greeted_ = false;
+  bool hello_pending_ = false;
+  conversation::principal who_;
+  std::string visitor_conversation_;  // the visitor's current conversation, if any
+  std::unordered_map<std::string, std::uint64_t> last_seq_;  // per watched conversation
+  double tokens_ = 0;
+  std::chrono::steady_clock::time_point refill_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace sb::http

@@ -1,0 +1,204 @@
+#include "http/ws_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <iostream>
+
+#include "http/metrics.hpp"
+
+namespace sb::http {
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+
+void session_registry::add(void* key, std::function<void()> close_going_away) {
+  std::unique_lock lock{mutex_};
+  ++live_;
+  if (closed_) {
+    lock.unlock();
+    return close_going_away();
+  }
+  sessions_.emplace(key, std::move(close_going_away));
+}
+void session_registry::remove(void* key) {
+  std::lock_guard lock{mutex_};
+  sessions_.erase(key);
+  --live_;
+}
+void session_registry::close_all() {
+  std::unordered_map<void*, std::function<void()>> all;
+  {
+    std::lock_guard lock{mutex_};
+    closed_ = true;
+    all.swap(sessions_);
+  }
+  for (auto& [k, fn] : all) fn();
+}
+std::size_t session_registry::size() const {
+  std::lock_guard lock{mutex_};
+  return live_;
+}
+
+namespace {
+
+class ws_session : public ws_transport, public std::enable_shared_from_this<ws_session> {
+ public:
+  ws_session(app& a, session_registry& registry, beast::tcp_stream&& stream,
+             ws_connection::kind kind, std::string site_key, std::string workspace_id)
+      : app_(a),
+        registry_(registry),
+        ws_(std::move(stream)),
+        timer_(ws_.get_executor()),
+        kind_(kind),
+        site_key_(std::move(site_key)),
+        workspace_id_(std::move(workspace_id)) {}
+
+  ~ws_session() override {
+    if (accepted_) {
+      registry_.remove(this);
+      gauge()->Decrement();
+    }
+  }
+
+  void run(beast::http::request<beast::http::string_body> req) {
+    websocket::stream_base::timeout t;
+    t.handshake_timeout = std::chrono::seconds(30);
+    t.idle_timeout = std::chrono::seconds(50);  // a ping after 25 s of silence, drop after 50 s
+    t.keep_alive_pings = true;
+    ws_.set_option(t);
+    ws_.read_message_max(app_.lim.ws_frame_max);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(beast::http::field::server, "switchboard");
+    }));
+    beast::get_lowest_layer(ws_).expires_never();
+    ws_.async_accept(req, beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+  }
+
+  // ws_transport
+  void send(std::shared_ptr<const std::string> frame) override {
+    if (closing_) return;
+    queued_bytes_ += frame->size();
+    if (queued_bytes_ > app_.lim.ws_backlog_max) {
+      app_.stats.ws_slow_consumers_closed_total->Increment();
+      queue_.clear();  // the frames in flight stay alive in the write op
+      return close(1008, "backlog over limit; resume from your last seq");
+    }
+    queue_.push_back(std::move(frame));
+    if (queue_.size() == 1 && !writing_) do_write();
+  }
+
+  void dispatch(std::function<void()> fn) override { net::post(ws_.get_executor(), std::move(fn)); }
+
+  void close(std::uint16_t code, std::string reason) override {
+    if (closing_) return;
+    closing_ = true;
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                    [self = shared_from_this()](beast::error_code) {});
+    // A peer that does not read may never complete the close: cut it after 5 s.
+    timer_.expires_after(std::chrono::seconds(5));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) beast::get_lowest_layer(self->ws_).close();
+    });
+  }
+
+ private:
+  prometheus::Gauge* gauge() {
+    return kind_ == ws_connection::kind::visitor ? app_.stats.connections_visitor
+                                                 : app_.stats.connections_agent;
+  }
+
+  void on_accept(beast::error_code ec) {
+    if (ec) return;
+    accepted_ = true;
+    gauge()->Increment();
+    conn_ = std::make_shared<ws_connection>(app_, kind_, weak_from_this(), site_key_, workspace_id_);
+    registry_.add(this, [w = weak_from_this()] {
+      if (auto s = w.lock())
+        net::post(s->ws_.get_executor(), [s] { s->close(1001, "server shutting down"); });
+    });
+    if (kind_ == ws_connection::kind::agent) {
+      timer_.expires_after(app_.lim.agent_hello_timeout);
+      timer_.async_wait([w = weak_from_this()](beast::error_code ec) {
+        auto s = w.lock();
+        if (!ec && s && !s->conn_->greeted()) s->close(4401, "hello timeout");
+      });
+    }
+    do_read();
+  }
+
+  void do_read() {
+    ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+      // closed, timed out, or a protocol violation Beast already answered (1007, 1009)
+      closing_ = true;
+      conn_->on_close();
+      return;
+    }
+    if (closing_) return;
+    if (!ws_.got_text()) {
+      buffer_.consume(buffer_.size());
+      conn_->on_close();
+      return close(1003, "binary frames are not supported");
+    }
+    auto data = buffer_.cdata();
+    conn_->on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
+    buffer_.consume(buffer_.size());
+    do_read();
+  }
+
+  void do_write() {
+    writing_ = true;
+    ws_.text(true);
+    auto frame = queue_.front();
+    ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame](beast::error_code ec,
+                                                                           std::size_t) {
+      self->on_write(ec, frame->size());
+    });
+  }
+
+  void on_write(beast::error_code ec, std::size_t bytes) {
+    writing_ = false;
+    if (ec) {
+      closing_ = true;
+      queue_.clear();
+      return;
+    }
+    app_.stats.ws_frames_out_total->Increment();
+    queued_bytes_ -= std::min(queued_bytes_, bytes);
+    if (!queue_.empty()) queue_.pop_front();
+    if (!queue_.empty() && !closing_) do_write();
+  }
+
+  app& app_;
+  session_registry& registry_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  net::steady_timer timer_;
+  ws_connection::kind kind_;
+  std::string site_key_;
+  std::string workspace_id_;
+  std::shared_ptr<ws_connection> conn_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool accepted_ = false;
+};
+
+}  // namespace
+
+void start_ws_session(app& a, session_registry& registry, beast::tcp_stream&& stream,
+                      beast::http::request<beast::http::string_body>&& req,
+                      ws_connection::kind kind, std::string site_key, std::string workspace_id) {
+  auto s = std::make_shared<ws_session>(a, registry, std::move(stream), kind, std::move(site_key),
+                                        std::move(workspace_id));
+  s->run(std::move(req));
+}
+
+}  // namespace sb::http

@@ -1,0 +1,83 @@
+#include "projections/history_fold.hpp"
+
+namespace sb::projections {
+using json = nlohmann::json;
+
+std::string conversation_of(const std::string& stream) {
+  static const std::string prefix = "conversation/";
+  if (stream.compare(0, prefix.size(), prefix) != 0) return {};
+  return stream.substr(prefix.size());
+}
+
+std::optional<history_change> fold_history(json& s, const events::envelope& e) {
+  auto cid = conversation_of(e.stream);
+  if (cid.empty() || e.version != 1) return std::nullopt;
+  auto d = json::parse(e.data, nullptr, false);
+  if (!d.is_object()) return std::nullopt;
+  history_change c{cid, true, std::nullopt};
+  if (e.type == "conversation_opened") {
+    s = {{"id", cid},
+         {"workspace_id", d.value("workspace_id", "")},
+         {"site_key", d.value("site_key", "")},
+         {"visitor", d.value("visitor", json::object())},
+         {"status", "waiting"},
+         {"agent", nullptr},
+         {"last_message", nullptr},
+         {"unread_seqs", json::array()},
+         {"staff_read_seq", 0},
+         {"last_seq", 0},
+         {"created_ts", d.value("ts", 0)},
+         {"updated_ts", d.value("ts", 0)}};
+  } else if (s.is_null() || s.empty()) {
+    return std::nullopt;  // an event before its opening: nothing to attach it to
+  } else if (e.type == "message_posted") {
+    auto seq = d.value("seq", std::uint64_t{0});
+    s["last_seq"] = seq;
+    s["updated_ts"] = d.value("ts", 0);
+    s["last_message"] = {{"seq", seq},
+                         {"text", d.value("text", "")},
+                         {"sender", d.value("sender", json::object())},
+                         {"ts", d.value("ts", 0)}};
+    auto kind = d["sender"].value("kind", "");
+    if (kind == "visitor") s["unread_seqs"].push_back(seq);
+    else s["unread_seqs"] = json::array();  // staff replied: they have read it all
+    json frame = d;
+    frame["type"] = "message";
+    c.message = {seq, frame.dump()};
+  } else if (e.type == "status_changed") {
+    s["last_seq"] = d.value("seq", std::uint64_t{0});
+    s["updated_ts"] = d.value("ts", 0);
+    s["status"] = d.value("status", "");
+    if (d.value("status", "") == "active") s["agent"] = d.value("agent", json{});
+  } else if (e.type == "read_marked") {
+    auto seq = d.value("seq", std::uint64_t{0});
+    if (d["reader"].value("kind", "") != "visitor") {
+      s["staff_read_seq"] = std::max(s.value("staff_read_seq", std::uint64_t{0}), seq);
+      json left = json::array();
+      for (auto& u : s["unread_seqs"])
+        if (u.get<std::uint64_t>() > seq) left.push_back(u);
+      s["unread_seqs"] = left;
+    }
+  } else {
+    return std::nullopt;
+  }
+  return c;
+}
+
+json summary_view(const json& s) {
+  json agent = s.value("agent", json{});
+  return {{"id", s["id"]},
+          {"status", s["status"]},
+          {"visitor", s["visitor"]},
+          {"agent", agent.is_object() ? json{{"id", agent.value("id", "")},
+                                             {"name", agent.value("name", "")}}
+                                      : json(nullptr)},
+          {"last_message", s["last_message"]},
+          {"unread", s["unread_seqs"].size()},
+          {"last_seq", s["last_seq"]},
+          {"site_key", s["site_key"]},
+          {"created_ts", s["created_ts"]},
+          {"updated_ts", s["updated_ts"]}};
+}
+
+}  // namespace sb::projections

@@ -1,0 +1,259 @@
+#include "projections/history_projection.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "events/keys.hpp"
+#include "events/log.hpp"
+#include "projections/history_fold.hpp"
+
+namespace sb::projections {
+namespace {
+using json = nlohmann::json;
+const std::string kCheckpoint = "history/checkpoint";
+const std::string kVersion = "history/version";
+const std::string kSummaryPrefix = "history/sum/";
+const std::string kMessagePrefix = "history/msg/";
+
+std::string message_key(const std::string& cid, std::uint64_t seq) {
+  std::string k = kMessagePrefix + cid;
+  k.push_back('\0');
+  events::keys::put_u64(k, seq);
+  return k;
+}
+
+events::status to_status(const rocksdb::Status& s) {
+  return s.ok() ? events::status{} : events::status::error(s.ToString());
+}
+}  // namespace
+
+history_projection::history_projection(events::event_log& log) : log_(log) {}
+history_projection::~history_projection() { stop(); }
+
+events::status history_projection::start(bool rebuild) {
+  auto* db = log_.db();
+  auto* cf = log_.state_cf();
+  std::string version;
+  auto vs = db->Get(rocksdb::ReadOptions{}, cf, kVersion, &version);
+  if (rebuild || !vs.ok() || version != std::to_string(kHistoryVersion)) {
+    // Wipe and start over from position 0.
+    rocksdb::WriteBatch wb;
+    std::string end = "history0";  // '0' follows '/': every "history/..." key sorts before it
+    wb.DeleteRange(cf, "history/", end);
+    wb.Put(cf, kVersion, std::to_string(kHistoryVersion));
+    wb.Put(cf, kCheckpoint, events::keys::position_key(0));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (auto st = to_status(db->Write(wo, &wb)); !st) return st;
+  }
+  std::string ckpt;
+  if (db->Get(rocksdb::ReadOptions{}, cf, kCheckpoint, &ckpt).ok() && ckpt.size() == 8)
+    applied_ = events::keys::get_u64(ckpt);
+  {
+    std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(rocksdb::ReadOptions{}, cf)};
+    std::unique_lock lock{mutex_};
+    for (it->Seek(kSummaryPrefix); it->Valid() && it->key().starts_with(kSummaryPrefix); it->Next()) {
+      auto s = json::parse(it->value().ToStringView(), nullptr, false);
+      if (!s.is_object()) return events::status::error("corrupt history summary");
+      std::string id = s["id"];
+      order_[s["workspace_id"]][{s["updated_ts"].get<std::int64_t>(), id}] = true;
+      summaries_[id] = std::move(s);
+    }
+    if (auto st = to_status(it->status()); !st) return st;
+  }
+  target_ = log_.last_position();
+  if (auto st = catch_up(); !st) return st;
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void history_projection::stop() {
+  {
+    std::lock_guard lock{wake_mutex_};
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void history_projection::notify(std::uint64_t last_position) {
+  auto prev = target_.load(std::memory_order_relaxed);
+  while (prev < last_position && !target_.compare_exchange_weak(prev, last_position)) {
+  }
+  std::lock_guard lock{wake_mutex_};
+  wake_.notify_one();
+}
+
+void history_projection::when_applied(std::uint64_t position, std::function<void()> fn) {
+  {
+    std::lock_guard lock{wake_mutex_};
+    if (applied_.load(std::memory_order_acquire) < position) {
+      waiters_.emplace_back(position, std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+void history_projection::run() {
+  for (;;) {
+    {
+      std::unique_lock lock{wake_mutex_};
+      wake_.wait(lock, [this] { return stopping_ || target_.load() > applied_.load(); });
+      if (stopping_) return;
+    }
+    if (auto st = catch_up(); !st) {
+      failed_ = true;
+      std::fprintf(stderr, "history projection failed: %s\n", st.message().c_str());
+      return;
+    }
+  }
+}
+
+events::status history_projection::catch_up() {
+  auto* db = log_.db();
+  auto* cf = log_.state_cf();
+  std::vector<events::envelope> evs;
+  while (applied_.load() < target_.load()) {
+    evs.clear();
+    if (auto st = log_.read_from(applied_.load(), 2048, evs); !st) return st;
+    if (evs.empty()) break;
+    rocksdb::WriteBatch wb;
+    std::unordered_map<std::string, json> touched;
+    {
+      std::shared_lock lock{mutex_};
+      for (auto& e : evs) {
+        auto cid = conversation_of(e.stream);
+        if (cid.empty()) continue;
+        if (!touched.count(cid)) {
+          auto it = summaries_.find(cid);
+          touched[cid] = it == summaries_.end() ? json::object() : it->second;
+        }
+      }
+    }
+    for (auto& e : evs) {
+      auto cid = conversation_of(e.stream);
+      if (cid.empty()) continue;
+      auto change = fold_history(touched[cid], e);
+      if (change && change->message)
+        wb.Put(cf, message_key(cid, change->message->first), change->message->second);
+    }
+    for (auto& [cid, s] : touched)
+      if (!s.empty()) wb.Put(cf, kSummaryPrefix + cid, s.dump());
+    auto last = evs.back().position;
+    wb.Put(cf, kCheckpoint, events::keys::position_key(last));
+    // Not synced: the log is durable, and after a crash the fold repeats from the checkpoint.
+    if (auto st = to_status(db->Write(rocksdb::WriteOptions{}, &wb)); !st) return st;
+    {
+      std::unique_lock lock{mutex_};
+      for (auto& [cid, s] : touched) {
+        if (s.empty()) continue;
+        auto& ws_order = order_[s["workspace_id"]];
+        if (auto it = summaries_.find(cid); it != summaries_.end())
+          ws_order.erase({it->second["updated_ts"].get<std::int64_t>(), cid});
+        ws_order[{s["updated_ts"].get<std::int64_t>(), cid}] = true;
+        summaries_[cid] = std::move(s);
+      }
+    }
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard lock{wake_mutex_};
+      applied_.store(last, std::memory_order_release);
+      std::erase_if(waiters_, [&](auto& w) {
+        if (w.first > last) return false;
+        ready.push_back(std::move(w.second));
+        return true;
+      });
+    }
+    for (auto& fn : ready) fn();
+  }
+  return {};
+}
+
+json history_projection::list(const std::string& workspace_id, const std::string& status,
+                              std::size_t limit, const std::string& cursor) const {
+  // cursor = "<updated_ts>:<id>" of the last item of the previous page
+  std::optional<std::pair<std::int64_t, std::string>> after;
+  if (auto colon = cursor.find(':'); colon != std::string::npos) {
+    try {
+      after = {{std::stoll(cursor.substr(0, colon)), cursor.substr(colon + 1)}};
+    } catch (...) {
+    }
+  }
+  json items = json::array();
+  json next = nullptr;
+  std::shared_lock lock{mutex_};
+  auto ws = order_.find(workspace_id);
+  if (ws != order_.end()) {
+    auto& order = ws->second;
+    auto it = order.rbegin();
+    if (after) it = std::make_reverse_iterator(order.lower_bound(*after));
+    for (; it != order.rend(); ++it) {
+      auto& s = summaries_.at(it->first.second);
+      if (!status.empty() && s["status"] != status) continue;
+      if (items.size() == limit) {
+        auto& last = items.back();
+        next = std::to_string(last["updated_ts"].get<std::int64_t>()) + ":" +
+               last["id"].get<std::string>();
+        break;
+      }
+      items.push_back(summary_view(s));
+    }
+  }
+  return {{"items", items}, {"next_cursor", next}};
+}
+
+std::optional<json> history_projection::summary(const std::string& cid) const {
+  std::shared_lock lock{mutex_};
+  auto it = summaries_.find(cid);
+  if (it == summaries_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::pair<std::string, std::string>> history_projection::open_conversations() const {
+  std::shared_lock lock{mutex_};
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& [id, s] : summaries_)
+    if (s["status"] != "closed") out.emplace_back(s["visitor"].value("id", ""), id);
+  return out;
+}
+
+events::status history_projection::messages(const std::string& cid,
+                                            std::optional<std::uint64_t> after,
+                                            std::optional<std::uint64_t> before,
+                                            std::size_t limit, message_page& out) const {
+  auto* db = log_.db();
+  auto lower = message_key(cid, 0);
+  auto upper = message_key(cid, UINT64_MAX);
+  rocksdb::Slice lb{lower}, ub{upper};
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lb;
+  ro.iterate_upper_bound = &ub;
+  std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(ro, log_.state_cf())};
+  auto seq_of = [&] { return events::keys::get_u64(it->key().ToStringView().substr(lower.size() - 8)); };
+  if (after) {
+    for (it->Seek(message_key(cid, *after + 1)); it->Valid(); it->Next()) {
+      if (out.frames.size() == limit) {
+        out.next_after_seq = seq_of() - 1;
+        break;
+      }
+      out.frames.emplace_back(it->value().ToString());
+    }
+  } else {
+    if (before && *before <= 1) return {};
+    if (before) it->SeekForPrev(message_key(cid, *before - 1));
+    else it->SeekToLast();
+    std::vector<std::string> rev;
+    for (; it->Valid(); it->Prev()) {
+      if (rev.size() == limit) {
+        out.next_before_seq = seq_of() + 1;
+        break;
+      }
+      rev.emplace_back(it->value().ToString());
+    }
+    out.frames.assign(std::make_move_iterator(rev.rbegin()), std::make_move_iterator(rev.rend()));
+  }
+  return to_status(it->status());
+}
+
+}  // namespace sb::projections

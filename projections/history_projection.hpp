@@ -1,0 +1,87 @@
+#pragma once
+// history_projection: folds the global log into the history read model (message frames per
+// conversation, paged by seq, and the workspace's conversation list), stored in the log's
+// state column family together with a durable checkpoint, rebuildable from position 0.
+//
+// Threads: one runner thread folds; it is woken by the writer after each commit. list() and
+// summary() read memory and may be called from any thread; messages() reads RocksDB and
+// belongs on a blocking_pool thread.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "events/status.hpp"
+
+namespace sb::events {
+class event_log;
+}
+
+namespace sb::projections {
+
+inline constexpr int kHistoryVersion = 1;  // bump to rebuild from 0 on the next start
+
+struct message_page {
+  std::vector<std::string> frames;  // JSON message frames, ascending seq
+  std::optional<std::uint64_t> next_after_seq;
+  std::optional<std::uint64_t> next_before_seq;
+};
+
+class history_projection {
+ public:
+  explicit history_projection(events::event_log& log);
+  ~history_projection();
+
+  // Loads state (or wipes it if `rebuild` or the version changed) and catches up with the log.
+  events::status start(bool rebuild);
+  void stop();
+  // The writer calls this after each commit (any thread, non-blocking).
+  void notify(std::uint64_t last_position);
+
+  std::uint64_t applied_position() const { return applied_.load(std::memory_order_acquire); }
+  bool healthy() const { return !failed_.load(std::memory_order_acquire); }
+  // Runs `fn` (on the runner thread, or at once) when applied_position() >= position.
+  void when_applied(std::uint64_t position, std::function<void()> fn);
+
+  // Conversations of a workspace, newest update first; status "" means all.
+  nlohmann::json list(const std::string& workspace_id, const std::string& status,
+                      std::size_t limit, const std::string& cursor) const;
+  std::optional<nlohmann::json> summary(const std::string& conversation_id) const;
+  // Every conversation not closed: (visitor id, conversation id).
+  std::vector<std::pair<std::string, std::string>> open_conversations() const;
+  // Blocking read: message frames of a conversation.
+  events::status messages(const std::string& conversation_id, std::optional<std::uint64_t> after,
+                          std::optional<std::uint64_t> before, std::size_t limit,
+                          message_page& out) const;
+
+ private:
+  void run();
+  events::status catch_up();
+
+  events::event_log& log_;
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, nlohmann::json> summaries_;
+  // per workspace: (updated_ts, id) ordered, for listing newest first
+  std::unordered_map<std::string, std::map<std::pair<std::int64_t, std::string>, bool>> order_;
+
+  std::atomic<std::uint64_t> applied_{0};
+  std::atomic<std::uint64_t> target_{0};
+  std::atomic<bool> failed_{false};
+  std::mutex wake_mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> waiters_;
+  std::thread thread_;
+};
+
+}  // namespace sb::projections
