@@ -191,7 +191,7 @@ std::vector<json> directory::widgets(const std::string& workspace_id) const {
   for (auto& [k, w] : widgets_)
     if (w.value("workspace_id", "") == workspace_id) out.push_back(w);
   std::sort(out.begin(), out.end(),
-            [](auto& a, auto& b) { return a.value("created_ts", 0) < b.value("created_ts", 0); });
+            [](auto& a, auto& b) { return a.value("created_ts", std::int64_t{0}) < b.value("created_ts", std::int64_t{0}); });
   return out;
 }
 

@@ -51,7 +51,7 @@ inline int http_status(errc e) {
 }
 
 struct failure {
-  errc code = errc::internal;
+  errc code = errc::ok;  // a default failure means success
   std::string message;
 };
 

@@ -26,18 +26,18 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
          {"unread_seqs", json::array()},
          {"staff_read_seq", 0},
          {"last_seq", 0},
-         {"created_ts", d.value("ts", 0)},
-         {"updated_ts", d.value("ts", 0)}};
+         {"created_ts", d.value("ts", std::int64_t{0})},
+         {"updated_ts", d.value("ts", std::int64_t{0})}};
   } else if (s.is_null() || s.empty()) {
     return std::nullopt;  // an event before its opening: nothing to attach it to
   } else if (e.type == "message_posted") {
     auto seq = d.value("seq", std::uint64_t{0});
     s["last_seq"] = seq;
-    s["updated_ts"] = d.value("ts", 0);
+    s["updated_ts"] = d.value("ts", std::int64_t{0});
     s["last_message"] = {{"seq", seq},
                          {"text", d.value("text", "")},
                          {"sender", d.value("sender", json::object())},
-                         {"ts", d.value("ts", 0)}};
+                         {"ts", d.value("ts", std::int64_t{0})}};
     auto kind = d["sender"].value("kind", "");
     if (kind == "visitor") s["unread_seqs"].push_back(seq);
     else s["unread_seqs"] = json::array();  // staff replied: they have read it all
@@ -46,7 +46,7 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
     c.message = {seq, frame.dump()};
   } else if (e.type == "status_changed") {
     s["last_seq"] = d.value("seq", std::uint64_t{0});
-    s["updated_ts"] = d.value("ts", 0);
+    s["updated_ts"] = d.value("ts", std::int64_t{0});
     s["status"] = d.value("status", "");
     if (d.value("status", "") == "active") s["agent"] = d.value("agent", json{});
   } else if (e.type == "read_marked") {

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what Switchboard needs on Debian 12 (idempotent: installs only what is missing).
+set -euo pipefail
+packages=(cmake ninja-build ccache g++ pkg-config libcaf-dev librocksdb-dev libboost1.81-dev
+  nlohmann-json3-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
+  libsodium-dev curl)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,170 @@
+// Given events, when a command, then events or an error: the pure halves of a conversation.
+#include <gtest/gtest.h>
+
+#include "actors/conversation/decide.hpp"
+#include "actors/conversation/evolve.hpp"
+
+namespace sb::conversation {
+namespace {
+
+const party kVisitor{"visitor", "vi_1", "Visitor"};
+const principal kVisitorP{kVisitor, "ws_1"};
+const principal kAgent{{"agent", "us_a", "Ann"}, "ws_1"};
+const principal kOtherAgent{{"agent", "us_b", "Bob"}, "ws_1"};
+const principal kForeignAgent{{"agent", "us_x", "Xi"}, "ws_2"};
+
+state given(const std::vector<event>& evs) {
+  state s;
+  for (auto& e : evs) evolve(s, e);
+  return s;
+}
+
+state opened_state() {
+  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor}, {"c1", "hello"}, 100);
+  EXPECT_TRUE(o.ok());
+  return given(o.events);
+}
+
+state apply(state s, const outcome& o) {
+  for (auto& e : o.events) evolve(s, e);
+  return s;
+}
+
+TEST(Conversation, Open_PostsTheFirstMessageAsSeq1ThenWaitingAsSeq2) {
+  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor}, {"c1", "hello"}, 100);
+  ASSERT_TRUE(o.ok());
+  ASSERT_EQ(o.events.size(), 3u);
+  EXPECT_EQ(std::get<message_posted>(o.events[1]).seq, 1u);
+  auto& st = std::get<status_changed>(o.events[2]);
+  EXPECT_EQ(st.seq, 2u);
+  EXPECT_EQ(st.status, "waiting");
+  auto s = given(o.events);
+  EXPECT_EQ(s.status, "waiting");
+  EXPECT_EQ(s.last_seq, 2u);
+  EXPECT_EQ(s.stream_seq, 3u);
+}
+
+TEST(Conversation, Post_TakesTheNextSeq) {
+  auto s = opened_state();
+  auto o = decide(s, kAgent, post_message{"a1", "hi"}, 200);
+  ASSERT_TRUE(o.ok());
+  ASSERT_EQ(o.events.size(), 1u);
+  EXPECT_EQ(std::get<message_posted>(o.events[0]).seq, 3u);
+  EXPECT_EQ(std::get<message_posted>(o.events[0]).sender.kind, "agent");
+}
+
+TEST(Conversation, RetriedClientMsgId_StoresNothingAndAnswersTheFirstSeq) {
+  auto s = apply(opened_state(), decide(opened_state(), kAgent, post_message{"a1", "hi"}, 200));
+  auto again = decide(s, kAgent, post_message{"a1", "hi (retried)"}, 300);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again.events.empty());
+  ASSERT_TRUE(again.duplicate_of);
+  EXPECT_EQ(again.duplicate_of->seq, 3u);
+  EXPECT_EQ(again.duplicate_of->ts, 200);
+  // the first message's id, retried by the visitor after a reconnect
+  auto v = decide(s, kVisitorP, post_message{"c1", "hello"}, 300);
+  ASSERT_TRUE(v.duplicate_of);
+  EXPECT_EQ(v.duplicate_of->seq, 1u);
+}
+
+TEST(Conversation, SameClientMsgIdFromAnotherSender_IsANewMessage) {
+  auto s = opened_state();
+  auto o = decide(s, kAgent, post_message{"c1", "agent's own c1"}, 200);
+  ASSERT_TRUE(o.ok());
+  EXPECT_FALSE(o.duplicate_of);
+  EXPECT_EQ(o.events.size(), 1u);
+}
+
+TEST(Conversation, BadMessages_AreRefusedWithoutEvents) {
+  auto s = opened_state();
+  struct bad_case {
+    post_message m;
+    errc code;
+  } cases[] = {
+      {{"", "x"}, errc::bad_request},
+      {{std::string(129, 'i'), "x"}, errc::bad_request},
+      {{"m", ""}, errc::bad_request},
+      {{"m", "  \n\t"}, errc::bad_request},
+      {{"m", std::string(4001, 'a')}, errc::too_large},
+      {{"m", "bad \xff utf8"}, errc::bad_request},
+      {{"m", "overlong \xc0\xaf"}, errc::bad_request},
+      {{"m", "surrogate \xed\xa0\x80"}, errc::bad_request},
+  };
+  for (auto& c : cases) {
+    auto o = decide(s, kVisitorP, c.m, 1);
+    EXPECT_EQ(o.error.code, c.code) << c.m.text;
+    EXPECT_TRUE(o.events.empty());
+  }
+  // 4000 characters of 3-byte UTF-8 are fine: the limit counts characters, not bytes
+  std::string euros;
+  for (int i = 0; i < 4000; ++i) euros += "\xe2\x82\xac";
+  EXPECT_TRUE(decide(s, kVisitorP, post_message{"m", euros}, 1).ok());
+}
+
+TEST(Conversation, Accept_MovesWaitingToActiveOnce) {
+  auto s = opened_state();
+  auto o = decide(s, kAgent, accept{}, 300);
+  ASSERT_TRUE(o.ok());
+  auto& st = std::get<status_changed>(o.events.at(0));
+  EXPECT_EQ(st.status, "active");
+  EXPECT_EQ(st.seq, 3u);
+  ASSERT_TRUE(st.agent);
+  EXPECT_EQ(st.agent->id, "us_a");
+  s = apply(s, o);
+  EXPECT_TRUE(decide(s, kAgent, accept{}, 301).events.empty());         // already ours
+  EXPECT_EQ(decide(s, kOtherAgent, accept{}, 301).error.code, errc::conflict);
+}
+
+TEST(Conversation, StrangersAndVisitors_CannotAccept) {
+  auto s = opened_state();
+  EXPECT_EQ(decide(s, kVisitorP, accept{}, 1).error.code, errc::forbidden);
+  EXPECT_EQ(decide(s, kForeignAgent, accept{}, 1).error.code, errc::not_found);
+  principal other_visitor{{"visitor", "vi_2", "Eve"}, "ws_1"};
+  EXPECT_EQ(decide(s, other_visitor, post_message{"x", "hi"}, 1).error.code, errc::not_found);
+}
+
+TEST(Conversation, Closed_RefusesMessagesAndClosingTwiceChangesNothing) {
+  auto s = opened_state();
+  s = apply(s, decide(s, kVisitorP, close{}, 400));
+  EXPECT_EQ(s.status, "closed");
+  EXPECT_EQ(decide(s, kAgent, post_message{"late", "hello?"}, 401).error.code, errc::conflict);
+  EXPECT_EQ(decide(s, kAgent, accept{}, 401).error.code, errc::conflict);
+  auto again = decide(s, kAgent, close{}, 402);
+  EXPECT_TRUE(again.ok());
+  EXPECT_TRUE(again.events.empty());
+}
+
+TEST(Conversation, ReadMarkers_MoveForwardOnlyAndStayInRange) {
+  auto s = opened_state();
+  EXPECT_EQ(decide(s, kAgent, mark_read{3}, 1).error.code, errc::bad_request);
+  auto o = decide(s, kAgent, mark_read{2}, 1);
+  ASSERT_EQ(o.events.size(), 1u);
+  s = apply(s, o);
+  EXPECT_EQ(s.staff_read_seq, 2u);
+  EXPECT_EQ(s.last_seq, 2u);  // read markers take no wire seq
+  EXPECT_TRUE(decide(s, kAgent, mark_read{1}, 1).events.empty());
+}
+
+TEST(Conversation, UnknownConversation_IsNotFound) {
+  EXPECT_EQ(decide({}, kAgent, post_message{"a", "b"}, 1).error.code, errc::not_found);
+}
+
+TEST(Conversation, EventsSurviveTheirEncoding) {
+  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor}, {"c1", "h\"é\n"}, 100);
+  state direct, decoded;
+  for (auto& e : o.events) {
+    evolve(direct, e);
+    auto back = decode_event(type_name(e), 1, encode_data("cv_1", e));
+    ASSERT_TRUE(back);
+    evolve(decoded, *back);
+  }
+  EXPECT_EQ(decoded.status, direct.status);
+  EXPECT_EQ(decoded.last_seq, direct.last_seq);
+  EXPECT_EQ(decoded.visitor.id, direct.visitor.id);
+  EXPECT_EQ(decoded.posted.size(), direct.posted.size());
+  EXPECT_FALSE(decode_event("message_posted", 2, encode_data("cv_1", o.events[1])));
+  EXPECT_FALSE(decode_event("message_posted", 1, "{not json"));
+}
+
+}  // namespace
+}  // namespace sb::conversation

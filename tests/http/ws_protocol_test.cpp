@@ -1,0 +1,202 @@
+// Every bad frame of PROTOCOL.md gets the documented error and changes nothing.
+// Runs ws_connection against the real storage and actors, without sockets (the transport-level
+// cases, oversized frames, invalid UTF-8 and binary frames, are in tests/integration).
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "actors/chat_service.hpp"
+#include "actors/directory.hpp"
+#include "actors/tokens.hpp"
+#include "events/blocking_pool.hpp"
+#include "events/group_commit_writer.hpp"
+#include "events/log.hpp"
+#include "http/app.hpp"
+#include "http/metrics.hpp"
+#include "http/ws_connection.hpp"
+#include "projections/history_projection.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace sb::http {
+namespace {
+using json = nlohmann::json;
+
+// Collects what the connection sends; runs strand work on the test thread.
+class fake_transport : public ws_transport {
+ public:
+  void send(std::shared_ptr<const std::string> frame) override { sent.push_back(json::parse(*frame)); }
+  void dispatch(std::function<void()> fn) override {
+    std::lock_guard lock{mutex_};
+    work_.push_back(std::move(fn));
+    cv_.notify_one();
+  }
+  void close(std::uint16_t code, std::string) override { close_code = code; }
+
+  // Runs posted work until `pred` holds or 5 s pass.
+  bool pump_until(const std::function<bool()>& pred) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!pred()) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock{mutex_};
+        if (!cv_.wait_until(lock, deadline, [&] { return !work_.empty(); })) return pred();
+        fn = std::move(work_.front());
+        work_.pop_front();
+      }
+      fn();
+    }
+    return true;
+  }
+
+  std::vector<json> sent;
+  int close_code = 0;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> work_;
+};
+
+class WsProtocol : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    events::status st;
+    log_ = events::event_log::open({dir_.path(), nullptr}, st);
+    ASSERT_TRUE(log_);
+    writer_ = std::make_unique<events::group_commit_writer>(*log_, events::group_commit_writer::options{});
+    history_ = std::make_unique<projections::history_projection>(*log_);
+    ASSERT_TRUE(history_->start(false).ok());
+    writer_->on_commit([this](std::uint64_t p) { history_->notify(p); });
+    dir_obj_ = std::make_unique<directory>(*log_, *writer_);
+    ASSERT_TRUE(dir_obj_->bootstrap("admin@example.com", hash_password("password1")).ok());
+    std::promise<write_result> w;
+    auto ws = dir_obj_->users("").empty() ? dir_obj_->user_by_email("admin@example.com")->workspace_id : "";
+    workspace_ = ws;
+    dir_obj_->create_widget(ws, json::object(), [&](const write_result& r) { w.set_value(r); });
+    site_key_ = w.get_future().get().object["site_key"];
+    chat_ = std::make_unique<chat_service>(*log_, *writer_, readers_, chat_options{});
+    app_ = std::make_unique<app>(app{*log_, *writer_, readers_, crypto_, *chat_, *dir_obj_, *history_,
+                                     tokens_, stats_, {}});
+  }
+  void TearDown() override {
+    chat_.reset();
+    writer_->stop();
+    history_->stop();
+  }
+
+  std::shared_ptr<ws_connection> visitor(std::shared_ptr<fake_transport>& t) {
+    t = std::make_shared<fake_transport>();
+    return std::make_shared<ws_connection>(*app_, ws_connection::kind::visitor, t, site_key_, workspace_);
+  }
+  // Sends `frame` and waits until `n` frames in total have come back.
+  const json& exchange(ws_connection& c, fake_transport& t, const std::string& frame, std::size_t n) {
+    c.on_text(frame);
+    EXPECT_TRUE(t.pump_until([&] { return t.sent.size() >= n; })) << "no answer to " << frame;
+    static const json none;
+    return t.sent.size() >= n ? t.sent[n - 1] : none;
+  }
+
+  test::temp_dir dir_;
+  std::unique_ptr<events::event_log> log_;
+  std::unique_ptr<events::group_commit_writer> writer_;
+  std::unique_ptr<projections::history_projection> history_;
+  std::unique_ptr<directory> dir_obj_;
+  token_signer tokens_{token_signer::generate_key()};
+  events::blocking_pool readers_{1};
+  events::blocking_pool crypto_{1};
+  metrics stats_;
+  std::unique_ptr<chat_service> chat_;
+  std::unique_ptr<app> app_;
+  std::string workspace_, site_key_;
+};
+
+TEST_F(WsProtocol, BadFrames_GetAnErrorFrameAndChangeNothing) {
+  std::shared_ptr<fake_transport> t;
+  auto c = visitor(t);
+  ASSERT_EQ(exchange(*c, *t, R"({"type":"hello"})", 1)["type"], "welcome");
+  ASSERT_EQ(exchange(*c, *t, R"({"type":"message","client_msg_id":"c1","text":"first"})", 2)["type"], "ack");
+  ASSERT_TRUE(t->pump_until([&] { return t->sent.size() >= 4; }));  // message + status frames
+  auto position = writer_->last_position();
+
+  struct bad_case {
+    const char* frame;
+    const char* code;
+  } cases[] = {
+      {"not json", "bad_request"},
+      {"[1,2,3]", "bad_request"},
+      {"42", "bad_request"},
+      {R"({"no_type":1})", "bad_request"},
+      {R"({"type":7})", "bad_request"},
+      {R"({"type":"launch_rockets"})", "bad_request"},
+      {R"({"type":"message","client_msg_id":"c2"})", "bad_request"},
+      {R"({"type":"message","client_msg_id":"c2","text":42})", "bad_request"},
+      {R"({"type":"message","text":"no id"})", "bad_request"},
+      {R"({"type":"message","client_msg_id":5,"text":"x"})", "bad_request"},
+      {R"({"type":"message","client_msg_id":"c2","text":""})", "bad_request"},
+      {R"({"type":"typing","on":"yes"})", "bad_request"},
+      {R"({"type":"read","seq":-1})", "bad_request"},
+      {R"({"type":"read","seq":999})", "bad_request"},
+      {R"({"type":"hello"})", "conflict"},
+  };
+  std::size_t n = t->sent.size();
+  for (auto& bc : cases) {
+    auto& f = exchange(*c, *t, bc.frame, ++n);
+    EXPECT_EQ(f["type"], "error") << bc.frame;
+    EXPECT_EQ(f["code"], bc.code) << bc.frame;
+  }
+  std::string long_text(4001, 'x');
+  auto& f = exchange(*c, *t, json{{"type", "message"}, {"client_msg_id", "c3"}, {"text", long_text}}.dump(), ++n);
+  EXPECT_EQ(f["code"], "too_large");
+  EXPECT_EQ(f["ref"], "c3");
+  EXPECT_EQ(writer_->last_position(), position) << "a bad frame wrote to the log";
+  // and the socket is still usable
+  EXPECT_EQ(exchange(*c, *t, R"({"type":"ping","id":"p"})", ++n)["type"], "pong");
+}
+
+TEST_F(WsProtocol, FramesBeforeHello_AreRefused) {
+  std::shared_ptr<fake_transport> t;
+  auto c = visitor(t);
+  auto& f = exchange(*c, *t, R"({"type":"message","client_msg_id":"c1","text":"hi"})", 1);
+  EXPECT_EQ(f["code"], "unauthorized");
+  EXPECT_EQ(f["ref"], "c1");
+}
+
+TEST_F(WsProtocol, AgentWithABadToken_IsToldAndClosedWith4401) {
+  auto t = std::make_shared<fake_transport>();
+  auto c = std::make_shared<ws_connection>(*app_, ws_connection::kind::agent, t);
+  auto& f = exchange(*c, *t, R"({"type":"hello","token":"forged.token"})", 1);
+  EXPECT_EQ(f["code"], "unauthorized");
+  EXPECT_EQ(t->close_code, 4401);
+}
+
+TEST_F(WsProtocol, TokenOfAnotherWorkspace_IsRefused) {
+  std::shared_ptr<fake_transport> vt;
+  auto v = visitor(vt);
+  exchange(*v, *vt, R"({"type":"hello"})", 1);
+  auto ack = exchange(*v, *vt, R"({"type":"message","client_msg_id":"c1","text":"secret"})", 2);
+  std::string cid = ack["conversation_id"];
+  // a token for a user of a workspace that does not own this conversation
+  auto foreign = tokens_.issue({{"typ", "staff"}, {"sub", "us_nobody"}, {"wsp", "ws_other"},
+                                {"jti", "tk_1"}, {"exp", unix_ms() + 60000}});
+  auto t = std::make_shared<fake_transport>();
+  auto c = std::make_shared<ws_connection>(*app_, ws_connection::kind::agent, t);
+  EXPECT_EQ(exchange(*c, *t, json{{"type", "hello"}, {"token", foreign}}.dump(), 1)["code"], "unauthorized");
+  EXPECT_EQ(t->close_code, 4401);
+}
+
+TEST_F(WsProtocol, FloodOfFrames_IsRateLimited) {
+  app_->lim.ws_frames_per_second = 5;  // bursts of 10
+  std::shared_ptr<fake_transport> t;
+  auto c = visitor(t);
+  for (int i = 0; i < 30; ++i) c->on_text(R"({"type":"ping","id":"p"})");
+  int limited = 0;
+  for (auto& f : t->sent) limited += f.value("code", "") == "rate_limited";
+  EXPECT_GE(limited, 15);
+}
+
+}  // namespace
+}  // namespace sb::http
