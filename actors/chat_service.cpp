@@ -65,18 +65,18 @@ void chat_service::visitor_message(const conversation::principal& visitor,
                                    const std::string& site_key, conversation::post_message msg,
                                    std::weak_ptr<frame_sink> watch, ack_callback done) {
   if (auto f = conversation::check_message(msg)) return done(*f, {});
+  // The lock is held until the message is routed: a second tab's message can then never reach
+  // a just-minted conversation before the message that opens it.
+  std::lock_guard lock{impl_->visitors_mutex};
   std::string id;
   bool fresh = false;
-  {
-    std::lock_guard lock{impl_->visitors_mutex};
-    auto it = impl_->open_by_visitor.find(visitor.who.id);
-    if (it == impl_->open_by_visitor.end()) {
-      id = new_conversation_id();
-      impl_->open_by_visitor.emplace(visitor.who.id, id);
-      fresh = true;
-    } else {
-      id = it->second;
-    }
+  auto it = impl_->open_by_visitor.find(visitor.who.id);
+  if (it == impl_->open_by_visitor.end()) {
+    id = new_conversation_id();
+    impl_->open_by_visitor.emplace(visitor.who.id, id);
+    fresh = true;
+  } else {
+    id = it->second;
   }
   conversation::post_msg m{visitor, msg, nullptr, std::nullopt, watch};
   if (fresh) {

@@ -88,7 +88,6 @@ events::status directory::bootstrap(const std::string& email, const std::string&
     std::unique_lock lock{mutex_};
     workspaces_[wid] = {wid, 0};
   }
-  if (auto st = log_.put_meta("workspaces", json::array({wid}).dump()); !st) return st;
   std::promise<failure> done;
   write(wid, "workspace_created", {{"id", wid}, {"name", "Default"}}, {},
         [&](const write_result& r) { done.set_value(r.error); });
@@ -98,7 +97,9 @@ events::status directory::bootstrap(const std::string& email, const std::string&
   json body{{"email", email}, {"name", "Admin"}, {"role", "admin"}};
   create_user(wid, body, password_hash, [&](const write_result& r) { done2.set_value(r.error); });
   f = done2.get_future().get();
-  return f.code == errc::ok ? events::status{} : events::status::error(f.message);
+  if (f.code != errc::ok) return events::status::error(f.message);
+  // Only now is the workspace complete: a crash before this line means a clean first start.
+  return log_.put_meta("workspaces", json::array({wid}).dump());
 }
 
 void directory::apply(const std::string& type, const json& d) {
@@ -136,9 +137,9 @@ void directory::write(const std::string& workspace_id, std::string type, json da
   e.stream = "workspace/" + workspace_id;
   e.seq = ++it->second.head;
   e.data = data.dump();
-  writer_.append({std::move(e)}, [this, type = std::move(type), data = std::move(data),
+  auto refused = writer_.append({std::move(e)}, [this, type, data,
                                   answer = std::move(answer),
-                                  done = std::move(done)](const events::append_result& r) {
+                                  done](const events::append_result& r) {
     write_result out;
     {
       std::unique_lock lock{mutex_};
@@ -153,6 +154,12 @@ void directory::write(const std::string& workspace_id, std::string type, json da
     }
     done(out);
   });
+  if (!refused.ok()) {
+    --it->second.head;
+    if (type == "user_created") pending_emails_.erase(data.value("email", ""));
+    lock.unlock();
+    done({{errc::unavailable, "storage failed: " + refused.message()}, {}, 0});
+  }
 }
 
 std::optional<user> directory::user_by_email(const std::string& email) const {
@@ -207,11 +214,12 @@ void directory::create_user(const std::string& workspace_id, const json& body,
     return done({{errc::bad_request, "email must be an email address"}, {}, 0});
   if (body.contains("name") && !short_string(body["name"], 200))
     return done({{errc::bad_request, "name must be a string of at most 200 bytes"}, {}, 0});
-  auto role = body.value("role", std::string{"agent"});
+  auto role = body.contains("role") ? body["role"] : json("agent");
   if (role != "agent" && role != "admin")
     return done({{errc::bad_request, "role must be agent or admin"}, {}, 0});
   auto email = lower(body["email"].get<std::string>());
-  user u{random_id("us_"), workspace_id, email, body.value("name", email), role,
+  user u{random_id("us_"), workspace_id, email, body.contains("name") ? body["name"].get<std::string>() : email,
+         role.get<std::string>(),
          std::move(password_hash)};
   {
     std::unique_lock lock{mutex_};
@@ -303,7 +311,7 @@ std::optional<failure> directory::check_widget(const json& b) {
             (f.contains("label") && !short_string(f["label"], 200)) ||
             (f.contains("required") && !f["required"].is_boolean()))
           return bad("each prechat field needs a name, a label and a boolean required");
-        auto type = f.value("type", std::string{"text"});
+        auto type = f.contains("type") ? f["type"] : json("text");
         if (type != "text" && type != "email" && type != "phone")
           return bad("prechat field type must be text, email or phone");
       }

@@ -24,19 +24,14 @@ void group_commit_writer::on_batch(std::function<void(const batch_stats&)> obser
   batch_observer_ = std::move(observer);
 }
 
-void group_commit_writer::append(std::vector<envelope> events, append_callback done) {
-  {
-    std::lock_guard lock{mutex_};
-    if (!stopping_ && !failed_.load(std::memory_order_relaxed)) {
-      queue_.push_back({std::move(events), std::move(done), std::chrono::steady_clock::now()});
-      if (queue_.size() == 1) wake_.notify_one();
-      return;
-    }
-  }
-  append_result r;
-  r.st = status::error(failed_ ? "event log is read-only after a write failure: " + failure_
-                               : "event log is shutting down");
-  done(r);
+status group_commit_writer::append(std::vector<envelope> events, append_callback done) {
+  std::lock_guard lock{mutex_};
+  if (failed_.load(std::memory_order_relaxed))
+    return status::error("event log is read-only after a write failure: " + failure_);
+  if (stopping_) return status::error("event log is shutting down");
+  queue_.push_back({std::move(events), std::move(done), std::chrono::steady_clock::now()});
+  if (queue_.size() == 1) wake_.notify_one();
+  return {};
 }
 
 void group_commit_writer::stop() {

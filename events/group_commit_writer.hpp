@@ -58,9 +58,11 @@ class group_commit_writer {
   group_commit_writer(const group_commit_writer&) = delete;
   group_commit_writer& operator=(const group_commit_writer&) = delete;
 
-  // Queues `events` (their position and ts are assigned at commit) and calls `done` once the
-  // batch holding them is durable, or failed. Thread-safe.
-  void append(std::vector<envelope> events, append_callback done);
+  // Queues `events` (their position and ts are assigned at commit) and calls `done` on the
+  // writer thread once the batch holding them is durable, or failed. Thread-safe. If the
+  // writer is read-only or stopping, returns the error at once and never calls `done` (so a
+  // caller may hold its own lock across append()).
+  [[nodiscard]] status append(std::vector<envelope> events, append_callback done);
 
   // Called on the writer thread after every durable batch with the last position written.
   void on_commit(std::function<void(std::uint64_t)> listener);

@@ -1,5 +1,6 @@
 #include "http/api.hpp"
 
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -126,11 +127,12 @@ void after_min_position(app& a, const std::unordered_map<std::string, std::strin
   if (!a.history.healthy()) return respond(error(errc::unavailable, "read model failed"));
   if (*min > a.writer.last_position())
     return respond(error(errc::bad_request, "min_position is beyond the end of the log"));
-  // The log holds the position, so the projection reaches it soon unless it failed.
-  auto once = std::make_shared<std::once_flag>();
-  a.history.when_applied(*min, [once, fn, respond]() {
-    std::call_once(*once, [&] { fn(respond); });
-  });
+  a.history.when_applied(*min, std::chrono::steady_clock::now() + a.lim.min_position_wait,
+                         [fn, respond](bool reached) {
+                           if (!reached)
+                             return respond(error(errc::unavailable, "the read model has not reached min_position yet"));
+                           fn(respond);
+                         });
 }
 
 
@@ -392,7 +394,18 @@ std::string issue_staff_token(const app& a, const std::string& user_id, const st
                          {"jti", random_id("tk_")}, {"exp", exp}});
 }
 
+void route_request(app& a, api_request req, respond_fn respond);
+
 void handle_request(app& a, api_request req, respond_fn respond) {
+  try {
+    route_request(a, std::move(req), respond);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "request handler failed: %s\n", e.what());
+    respond(error(errc::internal, "internal error"));
+  }
+}
+
+void route_request(app& a, api_request req, respond_fn respond) {
   a.stats.http_requests_total->Increment();
   if (req.path == "/healthz") return respond(reply(200, {{"status", "ok"}}));
   if (req.path == "/readyz") {
@@ -421,6 +434,7 @@ void handle_request(app& a, api_request req, respond_fn respond) {
   if (!s) return respond(error(errc::unauthorized, "missing or invalid token"));
   if (area == "me" && parts.size() == 3 && req.method == "GET") {
     auto u = a.dir.user_by_id(s->user_id);
+    if (!u) return respond(error(errc::unauthorized, "this user no longer exists"));
     return respond(reply(200, u->public_json()));
   }
   if (area == "users") return handle_users(a, *s, req, parts, std::move(respond));

@@ -36,6 +36,7 @@ struct limits {
   std::chrono::milliseconds agent_hello_timeout{10'000};
   double ws_frames_per_second = 1000;  // per connection, bursts up to 2x
   double logins_per_minute = 10;     // per IP
+  std::chrono::milliseconds min_position_wait{5000};
 };
 
 struct app {

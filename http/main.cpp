@@ -214,10 +214,10 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   std::fprintf(stderr, "signal %d: shutting down\n", sig);
   server.stop();
-  chat.reset();      // stops every actor
-  readers.stop();
   crypto.stop();
-  writer.stop();     // completes every queued append
+  readers.stop();    // hydrations in flight still reach their (living) actors
+  writer.stop();     // completes every queued append; their actors are still alive
+  chat.reset();      // then stops every actor
   history.stop();
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "http/ws_connection.hpp"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "actors/chat_service.hpp"
@@ -104,7 +105,23 @@ bool ws_connection::allow_frame() {
 }
 
 void ws_connection::on_text(std::string_view text) {
+  try {
+    handle_text(text);
+  } catch (const std::exception& e) {
+    // A bug, not the client's fault; the socket lives on.
+    std::fprintf(stderr, "ws frame handler failed: %s\n", e.what());
+    send_error(errc::internal, "internal error");
+  }
+}
+
+void ws_connection::handle_text(std::string_view text) {
   app_.stats.ws_frames_in_total->Increment();
+  if (!allow_frame()) return send_error(errc::rate_limited, "too many frames; slow down");
+  if (hello_pending_) {  // answered in order once the welcome is out
+    if (held_.size() >= 64) return send_error(errc::rate_limited, "wait for the welcome");
+    held_.emplace_back(text);
+    return;
+  }
   auto f = json::parse(text, nullptr, false);
   if (f.is_discarded() || !f.is_object())
     return send_error(errc::bad_request, "frames are JSON objects");
@@ -116,7 +133,6 @@ void ws_connection::on_text(std::string_view text) {
   if (type_it == f.end() || !type_it->is_string())
     return send_error(errc::bad_request, "a frame needs a string \"type\"", ref);
   std::string type = *type_it;
-  if (!allow_frame()) return send_error(errc::rate_limited, "too many frames; slow down", ref);
   if (type == "ping") {
     json pong{{"type", "pong"}};
     if (auto id = f.find("id"); id != f.end() && (id->is_string() || id->is_number())) pong["id"] = *id;
@@ -124,7 +140,6 @@ void ws_connection::on_text(std::string_view text) {
   }
   if (!greeted_) {
     if (type != "hello") return send_error(errc::unauthorized, "say hello first", ref);
-    if (hello_pending_) return send_error(errc::conflict, "hello already in progress", ref);
     return kind_ == kind::visitor ? on_hello_visitor(f) : on_hello_agent(f);
   }
   if (type == "hello") return send_error(errc::conflict, "already greeted", ref);
@@ -184,18 +199,24 @@ void ws_connection::on_hello_visitor(const json& f) {
   } else if (auto open = app_.chat.open_conversation_of(visitor_id)) {
     cid = *open;
   }
-  greeted_ = true;
   json welcome{{"type", "welcome"}, {"visitor_id", visitor_id}, {"visitor_token", token},
                {"conversation", nullptr}};
-  if (cid.empty()) return send(welcome.dump());
+  if (cid.empty()) {
+    greeted_ = true;
+    return send(welcome.dump());
+  }
   hello_pending_ = true;
   subscribe(cid, after_seq, [this, welcome, cid](const failure& f, const std::string& info) mutable {
-    hello_pending_ = false;
     if (f.code == errc::ok) {
       visitor_conversation_ = cid;
       welcome["conversation"] = json::parse(info);
     }
     send(welcome.dump());  // an unknown or foreign resume id just yields no conversation
+    greeted_ = true;
+    hello_pending_ = false;
+    auto held = std::move(held_);
+    held_.clear();
+    for (auto& frame : held) on_text(frame);
   });
 }
 
@@ -291,8 +312,10 @@ void ws_connection::on_agent_frame(const std::string& type, const json& f) {
     std::uint64_t after = 0;
     if (!opt_seq(f, "after_seq", after))
       return send_error(errc::bad_request, "after_seq must be a non-negative integer");
-    return subscribe(cid, after, [this, cid](const failure& fl, const std::string&) {
-      if (fl.code != errc::ok) send_error(fl.code, fl.message, cid);
+    std::string id;
+    opt_string(f, "id", id, 256);
+    return subscribe(cid, after, [this, id](const failure& fl, const std::string&) {
+      if (fl.code != errc::ok) send_error(fl.code, fl.message, id);
     });
   }
   if (type == "unsubscribe") {
@@ -305,7 +328,9 @@ void ws_connection::on_agent_frame(const std::string& type, const json& f) {
       return send_error(errc::bad_request, "message needs a client_msg_id string (1-128 bytes)");
     if (!f.contains("text") || !f["text"].is_string())
       return send_error(errc::bad_request, "message needs a string text", ref);
-    if (f.value("private", false))
+    if (f.contains("private") && !f["private"].is_null() && !f["private"].is_boolean())
+      return send_error(errc::bad_request, "private must be a boolean", ref);
+    if (f.contains("private") && f["private"] == true)
       return send_error(errc::bad_request, "private notes are not supported yet", ref);
     m.text = f["text"];
     return app_.chat.post(who_, cid, m, [w = weak_from_this(), ref, reply_error](

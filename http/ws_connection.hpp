@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/frame_sink.hpp"
 #include "http/app.hpp"
@@ -41,6 +42,7 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
                std::shared_ptr<const std::string> frame) override;
 
  private:
+  void handle_text(std::string_view text);
   void send(std::string frame);
   void send_error(errc code, const std::string& message, const std::string& ref = {});
   void on_hello_visitor(const nlohmann::json& f);
@@ -62,6 +64,7 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   bool greeted_ = false;
   bool hello_pending_ = false;
   conversation::principal who_;
+  std::vector<std::string> held_;  // frames that came while the hello was being answered
   std::string visitor_conversation_;  // the visitor's current conversation, if any
   std::unordered_map<std::string, std::uint64_t> last_seq_;  // per watched conversation
   double tokens_ = 0;

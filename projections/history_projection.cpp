@@ -84,30 +84,58 @@ void history_projection::notify(std::uint64_t last_position) {
   wake_.notify_one();
 }
 
-void history_projection::when_applied(std::uint64_t position, std::function<void()> fn) {
+void history_projection::when_applied(std::uint64_t position,
+                                      std::chrono::steady_clock::time_point deadline,
+                                      std::function<void(bool)> fn) {
   {
     std::lock_guard lock{wake_mutex_};
-    if (applied_.load(std::memory_order_acquire) < position) {
-      waiters_.emplace_back(position, std::move(fn));
+    if (applied_.load(std::memory_order_acquire) < position && !failed_) {
+      waiters_.push_back({position, deadline, std::move(fn)});
+      wake_.notify_one();  // the runner may need an earlier timeout
       return;
     }
   }
-  fn();
+  fn(!failed_);
+}
+
+void history_projection::release_waiters(bool fail_all) {
+  std::vector<std::pair<std::function<void(bool)>, bool>> ready;
+  {
+    std::lock_guard lock{wake_mutex_};
+    auto now = std::chrono::steady_clock::now();
+    auto applied = applied_.load();
+    std::erase_if(waiters_, [&](waiter& w) {
+      bool ok = !fail_all && w.position <= applied;
+      if (!ok && !fail_all && w.deadline > now) return false;
+      ready.emplace_back(std::move(w.fn), ok);
+      return true;
+    });
+  }
+  for (auto& [fn, ok] : ready) fn(ok);
 }
 
 void history_projection::run() {
   for (;;) {
     {
       std::unique_lock lock{wake_mutex_};
-      wake_.wait(lock, [this] { return stopping_ || target_.load() > applied_.load(); });
-      if (stopping_) return;
+      auto has_work = [this] { return stopping_ || target_.load() > applied_.load(); };
+      if (waiters_.empty()) {
+        wake_.wait(lock, has_work);
+      } else {
+        auto next = waiters_.front().deadline;
+        for (auto& w : waiters_) next = std::min(next, w.deadline);
+        wake_.wait_until(lock, next, has_work);
+      }
+      if (stopping_) break;
     }
     if (auto st = catch_up(); !st) {
       failed_ = true;
       std::fprintf(stderr, "history projection failed: %s\n", st.message().c_str());
-      return;
+      break;
     }
+    release_waiters(false);  // the timed-out ones
   }
+  release_waiters(true);
 }
 
 events::status history_projection::catch_up() {
@@ -155,17 +183,11 @@ events::status history_projection::catch_up() {
         summaries_[cid] = std::move(s);
       }
     }
-    std::vector<std::function<void()>> ready;
     {
       std::lock_guard lock{wake_mutex_};
       applied_.store(last, std::memory_order_release);
-      std::erase_if(waiters_, [&](auto& w) {
-        if (w.first > last) return false;
-        ready.push_back(std::move(w.second));
-        return true;
-      });
     }
-    for (auto& fn : ready) fn();
+    release_waiters(false);
   }
   return {};
 }

@@ -7,6 +7,7 @@
 // summary() read memory and may be called from any thread; messages() reads RocksDB and
 // belongs on a blocking_pool thread.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -50,8 +51,10 @@ class history_projection {
 
   std::uint64_t applied_position() const { return applied_.load(std::memory_order_acquire); }
   bool healthy() const { return !failed_.load(std::memory_order_acquire); }
-  // Runs `fn` (on the runner thread, or at once) when applied_position() >= position.
-  void when_applied(std::uint64_t position, std::function<void()> fn);
+  // Runs fn(true) (on the runner thread, or at once) when applied_position() >= position, or
+  // fn(false) once `deadline` passes or the projection fails first. Exactly one call.
+  void when_applied(std::uint64_t position, std::chrono::steady_clock::time_point deadline,
+                    std::function<void(bool)> fn);
 
   // Conversations of a workspace, newest update first; status "" means all.
   nlohmann::json list(const std::string& workspace_id, const std::string& status,
@@ -80,7 +83,14 @@ class history_projection {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  std::vector<std::pair<std::uint64_t, std::function<void()>>> waiters_;
+  struct waiter {
+    std::uint64_t position;
+    std::chrono::steady_clock::time_point deadline;
+    std::function<void(bool)> fn;
+  };
+  std::vector<waiter> waiters_;
+  // Calls and removes the waiters that are satisfied (or all of them when `fail_all`).
+  void release_waiters(bool fail_all);
   std::thread thread_;
 };
 

@@ -125,10 +125,31 @@ void write(self_ptr self, pending_write p) {
   }
   for (auto& e : p.events) evolve(st.s, e);
   st.pending.push_back(std::move(p));
-  st.env.writer->append(std::move(envs), [h = caf::actor_cast<caf::actor>(self)](
-                                             const events::append_result& r) {
-    caf::anon_send(h, committed_msg{r});
-  });
+  auto refused = st.env.writer->append(
+      std::move(envs), [h = caf::actor_cast<caf::actor>(self)](const events::append_result& r) {
+        caf::anon_send(h, committed_msg{r});
+      });
+  if (!refused.ok()) self->send(self, committed_msg{{refused, 0, 0, 0}});
+}
+
+// Answers everything with `f` and stops as soon as nothing more can reach it.
+caf::behavior refusing(self_ptr self, failure f) {
+  self->send(self, idle_tick{});
+  return {
+      [=](post_msg& p) { p.done(f, {}); },
+      [=](control_msg& c) { c.done(f, {}); },
+      [=](get_msg& g) { g.done(f, {}); },
+      [=](subscribe_msg& s) { s.done(f, {}); },
+      [=](unsubscribe_msg&) {},
+      [=](typing_msg&) {},
+      [=](committed_msg&) {},
+      [=](typing_expired&) {},
+      [=](idle_tick) {
+        auto& st = self->state;
+        if (st.env.service->retire(st.id, self)) self->quit();
+        else self->delayed_send(self, std::chrono::milliseconds(50), idle_tick{});
+      },
+  };
 }
 
 void schedule_idle(self_ptr self) {
@@ -225,10 +246,10 @@ caf::behavior running(self_ptr self) {
         auto& st = self->state;
         if (st.pending.empty()) return;
         if (!c.result.st.ok()) {
-          fail_everything(st, {errc::unavailable, "storage failed: " + c.result.st.message()});
-          // The log is read-only now; drop our optimistic state and stop.
-          st.env.service->retire(st.id, self);
-          self->quit();
+          failure f{errc::unavailable, "storage failed: " + c.result.st.message()};
+          fail_everything(st, f);
+          // The log is read-only now: our optimistic state is void; refuse until retired.
+          self->become(refusing(self, f));
           return;
         }
         auto p = std::move(st.pending.front());
@@ -317,17 +338,7 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
           // Unknown conversation (or unreadable): answer what is queued, then stop.
           auto f = m.st.ok() ? failure{errc::not_found, "no such conversation"}
                              : failure{errc::internal, m.st.message()};
-          self->become([=](post_msg& p) { p.done(f, {}); },
-                       [=](control_msg& c) { c.done(f, {}); },
-                       [=](get_msg& g) { g.done(f, {}); },
-                       [=](subscribe_msg& s) { s.done(f, {}); },
-                       [=](unsubscribe_msg&) {}, [=](typing_msg&) {},
-                       [=](idle_tick) {
-                         auto& st = self->state;
-                         if (st.env.service->retire(st.id, self)) self->quit();
-                         else self->delayed_send(self, std::chrono::milliseconds(50), idle_tick{});
-                       });
-          self->send(self, idle_tick{});
+          self->become(refusing(self, f));
           return;
         }
         schedule_idle(self);

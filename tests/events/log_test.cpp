@@ -35,7 +35,8 @@ std::unique_ptr<event_log> open_log(const std::string& path, rocksdb::Env* env =
 // Appends synchronously (waits for the callback).
 append_result append_now(group_commit_writer& w, std::vector<envelope> evs) {
   std::promise<append_result> p;
-  w.append(std::move(evs), [&](const append_result& r) { p.set_value(r); });
+  auto refused = w.append(std::move(evs), [&](const append_result& r) { p.set_value(r); });
+  if (!refused.ok()) return append_result{refused, 0, 0, 0};
   return p.get_future().get();
 }
 
@@ -99,8 +100,10 @@ TEST(Log, ReopenAfterCrash_ContinuesPositionsWithoutGapsOrReuse) {
         for (;;) {
           std::promise<std::uint64_t> p;
           auto s = ++seq;
-          w.append({event_for("conversation/crash" + std::to_string(t), s)},
-                   [&](const append_result& r) { p.set_value(r.st.ok() ? r.last_position : 0); });
+          if (!w.append({event_for("conversation/crash" + std::to_string(t), s)},
+                        [&](const append_result& r) { p.set_value(r.st.ok() ? r.last_position : 0); })
+                   .ok())
+            _exit(5);
           auto pos = p.get_future().get();
           if (write(fds[1], &pos, sizeof pos) != sizeof pos) _exit(4);
         }
@@ -158,7 +161,7 @@ TEST(Log, GroupCommit_BatchesConcurrentAppendersAndLosesNothing) {
           cv.wait(lock, [&] { return outstanding < kWindow; });
           ++outstanding;
         }
-        w.append({event_for("conversation/t" + std::to_string(t), static_cast<std::uint64_t>(i))},
+        auto refused = w.append({event_for("conversation/t" + std::to_string(t), static_cast<std::uint64_t>(i))},
                  [&](const append_result& r) {
                    if (!r.st.ok()) ++failures;
                    {
@@ -169,6 +172,7 @@ TEST(Log, GroupCommit_BatchesConcurrentAppendersAndLosesNothing) {
                    --outstanding;
                    cv.notify_one();
                  });
+        ASSERT_TRUE(refused.ok());
       }
       std::unique_lock lock{wm};
       cv.wait(lock, [&] { return outstanding == 0; });
