@@ -23,6 +23,7 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
          {"status", "waiting"},
          {"agent", nullptr},
          {"last_message", nullptr},
+         {"unread", 0},
          {"unread_seqs", json::array()},
          {"staff_read_seq", 0},
          {"last_seq", 0},
@@ -39,11 +40,20 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
                          {"sender", d.value("sender", json::object())},
                          {"ts", d.value("ts", std::int64_t{0})}};
     auto kind = d["sender"].value("kind", "");
-    if (kind == "visitor") s["unread_seqs"].push_back(seq);
-    else s["unread_seqs"] = json::array();  // staff replied: they have read it all
-    json frame = d;
-    frame["type"] = "message";
-    c.message = {seq, frame.dump()};
+    if (kind == "visitor") {
+      // Count every unread message; remember only the newest seqs, so a summary stays small.
+      s["unread"] = s.value("unread", std::uint64_t{0}) + 1;
+      auto& seqs = s["unread_seqs"];
+      seqs.push_back(seq);
+      if (seqs.size() > kUnreadSeqsKept) seqs.erase(seqs.begin());
+    } else {  // staff replied: they have read it all
+      s["unread"] = 0;
+      s["unread_seqs"] = json::array();
+    }
+    // The stored data is the frame without its type: no JSON work to build the frame.
+    std::string frame = R"({"type":"message",)";
+    frame.append(e.data, 1);
+    c.message = {seq, std::move(frame)};
   } else if (e.type == "status_changed") {
     s["last_seq"] = d.value("seq", std::uint64_t{0});
     s["updated_ts"] = d.value("ts", std::int64_t{0});
@@ -53,10 +63,17 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
     auto seq = d.value("seq", std::uint64_t{0});
     if (d["reader"].value("kind", "") != "visitor") {
       s["staff_read_seq"] = std::max(s.value("staff_read_seq", std::uint64_t{0}), seq);
+      auto unread = s.value("unread", std::uint64_t{0});
+      auto& seqs = s["unread_seqs"];
+      bool truncated = unread > seqs.size();
       json left = json::array();
-      for (auto& u : s["unread_seqs"])
+      for (auto& u : seqs)
         if (u.get<std::uint64_t>() > seq) left.push_back(u);
-      s["unread_seqs"] = left;
+      auto removed = seqs.size() - left.size();
+      // Older, forgotten seqs are below every kept one: read too if any kept one was read.
+      if (!truncated || removed > 0) unread = truncated ? left.size() : unread - removed;
+      s["unread"] = unread;
+      seqs = std::move(left);
     }
   } else {
     return std::nullopt;
@@ -73,7 +90,7 @@ json summary_view(const json& s) {
                                              {"name", agent.value("name", "")}}
                                       : json(nullptr)},
           {"last_message", s["last_message"]},
-          {"unread", s["unread_seqs"].size()},
+          {"unread", s.value("unread", std::uint64_t{0})},
           {"last_seq", s["last_seq"]},
           {"site_key", s["site_key"]},
           {"created_ts", s["created_ts"]},

@@ -12,6 +12,9 @@
 
 namespace sb::projections {
 
+// A summary remembers the seqs of at most this many unread visitor messages.
+inline constexpr std::size_t kUnreadSeqsKept = 100;
+
 struct history_change {
   std::string conversation_id;
   bool summary_changed = false;

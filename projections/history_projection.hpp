@@ -30,7 +30,7 @@ class event_log;
 
 namespace sb::projections {
 
-inline constexpr int kHistoryVersion = 1;  // bump to rebuild from 0 on the next start
+inline constexpr int kHistoryVersion = 2;  // bump to rebuild from 0 on the next start
 
 struct message_page {
   std::vector<std::string> frames;  // JSON message frames, ascending seq

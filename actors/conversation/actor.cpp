@@ -28,6 +28,7 @@ struct pending_write {
   info_callback info;  // for control commands
   std::weak_ptr<frame_sink> watch;
   std::string watcher_id;
+  std::vector<std::string> data;  // each event's encoded data, reused for its frame
 };
 
 struct subscriber {
@@ -86,9 +87,9 @@ void publish(conversation_state& st, std::uint64_t seq, const frame_ptr& frame,
   }
 }
 
-void apply_durable(conversation_state& st, const event& e) {
+void apply_durable(conversation_state& st, const event& e, const std::string& data) {
   auto seq = wire_seq(e);
-  auto text = render_frame(st.id, e);
+  auto text = render_frame(st.id, e, data);
   if (text.empty()) return;
   auto frame = std::make_shared<const std::string>(std::move(text));
   if (seq) {
@@ -121,6 +122,7 @@ void write(self_ptr self, pending_write p) {
     env.stream = "conversation/" + st.id;
     env.seq = ++stream_seq;
     env.data = encode_data(st.id, e);
+    p.data.push_back(env.data);
     envs.push_back(std::move(env));
   }
   for (auto& e : p.events) evolve(st.s, e);
@@ -177,7 +179,7 @@ caf::behavior running(self_ptr self) {
           return;
         }
         write(self, pending_write{std::move(o.events), std::move(m.done), nullptr, m.watch,
-                                  m.who.who.id});
+                                  m.who.who.id, {}});
       },
       [=](control_msg& m) {
         auto& st = self->state;
@@ -185,7 +187,7 @@ caf::behavior running(self_ptr self) {
         auto o = decide(st.s, m.who, m.cmd, now_ms());
         if (!o.ok()) return m.done(o.error, {});
         if (o.events.empty()) return m.done({}, info_of(st, 0));
-        write(self, pending_write{std::move(o.events), nullptr, std::move(m.done), {}, {}});
+        write(self, pending_write{std::move(o.events), nullptr, std::move(m.done), {}, {}, {}});
       },
       [=](get_msg& m) {
         auto& st = self->state;
@@ -269,7 +271,7 @@ caf::behavior running(self_ptr self) {
           for (auto& s : st.subs) known = known || s.key == w.get();
           if (!known) st.subs.push_back({p.watch, w.get(), p.watcher_id});
         }
-        for (auto& e : p.events) apply_durable(st, e);
+        for (std::size_t i = 0; i < p.events.size(); ++i) apply_durable(st, p.events[i], p.data[i]);
         if (p.info) p.info({}, info_of(st, c.result.last_position));
         if (closed) st.env.service->conversation_closed(st.s.visitor.id, st.id);
         std::erase_if(st.after_durable, [&](auto& w) {
@@ -326,7 +328,8 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
             }
             evolve(st.s, *e);
             if (auto seq = wire_seq(*e)) {
-              st.frames.push_back(std::make_shared<const std::string>(render_frame(st.id, *e)));
+              st.frames.push_back(
+                  std::make_shared<const std::string>(render_frame(st.id, *e, env.data)));
               st.durable_seq = seq;
             }
             st.last_position = env.position;

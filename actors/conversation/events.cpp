@@ -78,6 +78,19 @@ std::optional<event> decode_event(const std::string& type, std::uint16_t version
   return std::nullopt;
 }
 
+std::string render_frame(const std::string& cid, const event& e, const std::string& data) {
+  const char* prefix = nullptr;
+  switch (e.index()) {
+    case 1: prefix = R"({"type":"message",)"; break;
+    case 2: prefix = R"({"type":"status",)"; break;
+    default: return render_frame(cid, e);
+  }
+  if (data.size() < 2 || data.front() != '{') return render_frame(cid, e);
+  std::string frame{prefix};
+  frame.append(data, 1);
+  return frame;
+}
+
 std::string render_frame(const std::string& cid, const event& e) {
   const char* type = nullptr;
   switch (e.index()) {

@@ -50,5 +50,8 @@ std::optional<event> decode_event(const std::string& type, std::uint16_t version
                                   const std::string& data);
 // The wire frame ({"type":"message"|"status"|"read", ...}) of an event, or "" for none.
 std::string render_frame(const std::string& conversation_id, const event& e);
+// The same frame, built from the event's already encoded data (no JSON work on the hot path).
+std::string render_frame(const std::string& conversation_id, const event& e,
+                         const std::string& encoded_data);
 
 }  // namespace sb::conversation

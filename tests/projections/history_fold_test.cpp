@@ -41,6 +41,22 @@ TEST(HistoryFold, Messages_AreStoredAndCountedUnreadUntilStaffReadsOrReplies) {
   EXPECT_EQ(summary_view(s)["last_seq"], 4);
 }
 
+TEST(HistoryFold, ManyUnreadMessages_AreCountedExactlyWhileTheSummaryStaysSmall) {
+  json s;
+  fold_history(s, ev("conversation_opened", {{"conversation_id", "cv_1"}, {"workspace_id", "ws_1"},
+                                             {"visitor", sender("visitor")}, {"ts", 1}}));
+  for (std::uint64_t seq = 1; seq <= 1000; ++seq)
+    fold_history(s, ev("message_posted", {{"conversation_id", "cv_1"}, {"seq", seq}, {"ts", 2},
+                                          {"client_msg_id", "c" + std::to_string(seq)},
+                                          {"sender", sender("visitor")}, {"text", "x"}}));
+  EXPECT_EQ(summary_view(s)["unread"], 1000);
+  EXPECT_LE(s["unread_seqs"].size(), kUnreadSeqsKept);
+  fold_history(s, ev("read_marked", {{"reader", {{"kind", "agent"}, {"id", "us_1"}}}, {"seq", 990}}));
+  EXPECT_EQ(summary_view(s)["unread"], 10);
+  fold_history(s, ev("read_marked", {{"reader", {{"kind", "visitor"}, {"id", "vi_1"}}}, {"seq", 1000}}));
+  EXPECT_EQ(summary_view(s)["unread"], 10) << "a visitor's read marker is not the staff's";
+}
+
 TEST(HistoryFold, OtherStreamsAndOrphanEvents_AreIgnored) {
   json s;
   events::envelope w{"user_created", 1, "workspace/ws_1", 1, 0, 0, "{}"};
