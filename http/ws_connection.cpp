@@ -5,6 +5,7 @@
 
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
+#include "actors/json_text.hpp"
 #include "actors/tokens.hpp"
 #include "http/metrics.hpp"
 #include "projections/history_projection.hpp"
@@ -35,9 +36,14 @@ bool opt_seq(const json& f, const char* name, std::uint64_t& out) {
   return true;
 }
 
-json ack_json(const ack_info& a) {
-  return {{"type", "ack"}, {"client_msg_id", a.client_msg_id}, {"conversation_id", a.conversation_id},
-          {"seq", a.seq}, {"ts", a.ts}};
+std::string ack_frame(const ack_info& a) {
+  std::string out = R"({"type":"ack")";
+  json_text::field(out, "client_msg_id", a.client_msg_id);
+  json_text::field(out, "conversation_id", a.conversation_id);
+  json_text::field(out, "seq", a.seq);
+  json_text::field(out, "ts", a.ts);
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace
@@ -267,7 +273,7 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
               // the visitor now watches this conversation (the actor added us before acking)
               if (!c.last_seq_.count(a.conversation_id)) c.last_seq_[a.conversation_id] = 0;
               c.visitor_conversation_ = a.conversation_id;
-              c.send(ack_json(a).dump());
+              c.send(ack_frame(a));
             });
         });
     return;
@@ -337,7 +343,7 @@ void ws_connection::on_agent_frame(const std::string& type, const json& f) {
                                             const failure& fl, const ack_info& a) {
       if (fl.code != errc::ok) return reply_error(fl);
       if (auto self = w.lock())
-        self->on_strand([a](ws_connection& c) { c.send(ack_json(a).dump()); });
+        self->on_strand([a](ws_connection& c) { c.send(ack_frame(a)); });
     });
   }
   auto done = [reply_error](const failure& fl, const conversation_info&) {

@@ -1,6 +1,8 @@
 // Given events, when a command, then events or an error: the pure halves of a conversation.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "actors/conversation/decide.hpp"
 #include "actors/conversation/evolve.hpp"
 
@@ -147,6 +149,21 @@ TEST(Conversation, ReadMarkers_MoveForwardOnlyAndStayInRange) {
 
 TEST(Conversation, UnknownConversation_IsNotFound) {
   EXPECT_EQ(decide({}, kAgent, post_message{"a", "b"}, 1).error.code, errc::not_found);
+}
+
+TEST(Conversation, MessageData_IsValidJsonForAnyText) {
+  const std::string tricky = "q\"uote b\\ack nl\n tab\t ctl\x01\x1f del\x7f é 日本 😀 </script>";
+  message_posted m{7, 1795366175590, "id\"1", {"agent", "us_\\", "Ann \"A\""}, tricky};
+  auto j = nlohmann::json::parse(encode_data("cv_1", m));
+  EXPECT_EQ(j["text"], tricky);
+  EXPECT_EQ(j["client_msg_id"], "id\"1");
+  EXPECT_EQ(j["sender"]["name"], "Ann \"A\"");
+  EXPECT_EQ(j["seq"], 7);
+  EXPECT_EQ(j["ts"], 1795366175590);
+  auto frame = nlohmann::json::parse(render_frame("cv_1", m, encode_data("cv_1", m)));
+  EXPECT_EQ(frame["type"], "message");
+  EXPECT_EQ(frame["conversation_id"], "cv_1");
+  EXPECT_EQ(frame["text"], tricky);
 }
 
 TEST(Conversation, EventsSurviveTheirEncoding) {
