@@ -1,6 +1,8 @@
 // switchboard: one binary, one node. Wires storage, actors, read models and the edge, then
 // waits for SIGTERM/SIGINT and shuts down cleanly (stop accepting, close sockets with 1001,
 // drain the log writer, exit 0).
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -106,6 +108,12 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  // Every socket is a file descriptor: take the hard limit, not the usual soft 1024.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
 
   std::map<std::string, std::string> f;
   bool replay = false;
