@@ -10,6 +10,7 @@ namespace sb::events {
 group_commit_writer::group_commit_writer(event_log& log, options opts)
     : log_(log), opts_(opts), last_position_(log.last_position()) {
   thread_ = std::thread([this] { run(); });
+  completer_ = std::thread([this] { run_completions(); });
 }
 
 group_commit_writer::~group_commit_writer() { stop(); }
@@ -41,7 +42,26 @@ void group_commit_writer::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // every queued append is written...
+  {
+    std::lock_guard lock{done_mutex_};
+    done_stopping_ = true;
+  }
+  done_wake_.notify_all();
+  if (completer_.joinable()) completer_.join();  // ...and answered
+}
+
+void group_commit_writer::run_completions() {
+  for (;;) {
+    std::deque<completed> ready;
+    {
+      std::unique_lock lock{done_mutex_};
+      done_wake_.wait(lock, [this] { return done_stopping_ || !done_queue_.empty(); });
+      if (done_queue_.empty()) return;  // stopping and drained
+      ready.swap(done_queue_);
+    }
+    for (auto& c : ready) complete(c);
+  }
 }
 
 void group_commit_writer::run() {
@@ -101,15 +121,27 @@ void group_commit_writer::commit(std::vector<request>& batch) {
       failed_.store(true, std::memory_order_release);
     }
   }
-  auto finished = std::chrono::steady_clock::now();
+  completed c{std::move(batch), std::move(results), st, position, {}, std::chrono::steady_clock::now()};
+  c.write_time = c.finished - started;
+  batch.clear();
+  {
+    std::lock_guard lock{done_mutex_};
+    done_queue_.push_back(std::move(c));
+  }
+  done_wake_.notify_one();
+}
+
+void group_commit_writer::complete(completed& c) {
+  auto& batch = c.batch;
+  auto& st = c.st;
   std::vector<std::chrono::nanoseconds> latencies;
   latencies.reserve(batch.size());
   std::size_t n_events = 0;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     n_events += batch[i].events.size();
-    latencies.push_back(finished - batch[i].enqueued);
-    if (!st.ok()) results[i] = append_result{st, 0, 0, 0};
-    batch[i].done(results[i]);
+    latencies.push_back(c.finished - batch[i].enqueued);
+    if (!st.ok()) c.results[i] = append_result{st, 0, 0, 0};
+    batch[i].done(c.results[i]);
   }
   std::function<void(std::uint64_t)> listener;
   std::function<void(const batch_stats&)> observer;
@@ -118,8 +150,8 @@ void group_commit_writer::commit(std::vector<request>& batch) {
     listener = commit_listener_;
     observer = batch_observer_;
   }
-  if (st.ok() && listener) listener(position);
-  if (observer) observer(batch_stats{n_events, batch.size(), finished - started, &latencies});
+  if (st.ok() && listener) listener(c.last_position);
+  if (observer) observer(batch_stats{n_events, batch.size(), c.write_time, &latencies});
 }
 
 }  // namespace sb::events

@@ -9,7 +9,8 @@
 // A failed write is not retried: the writer turns read-only, fails that batch and every later
 // append, and healthy() turns false (LevelDB's permanent background error).
 //
-// Callbacks run on the writer thread and must not block (send a message, post to a strand).
+// Callbacks run on the writer's completion thread, in commit order, while the writer thread
+// already writes the next batch; they must not block (send a message, post to a strand).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -79,8 +80,18 @@ class group_commit_writer {
     append_callback done;
     std::chrono::steady_clock::time_point enqueued;
   };
+  struct completed {
+    std::vector<request> batch;
+    std::vector<append_result> results;
+    status st;
+    std::uint64_t last_position = 0;
+    std::chrono::nanoseconds write_time{0};
+    std::chrono::steady_clock::time_point finished;
+  };
   void run();
   void commit(std::vector<request>& batch);
+  void run_completions();
+  void complete(completed& c);
 
   event_log& log_;
   options opts_;
@@ -94,6 +105,12 @@ class group_commit_writer {
   std::function<void(std::uint64_t)> commit_listener_;
   std::function<void(const batch_stats&)> batch_observer_;
   std::thread thread_;
+  // the completion stage: callbacks of durable batches, in order
+  std::mutex done_mutex_;
+  std::condition_variable done_wake_;
+  std::deque<completed> done_queue_;
+  bool done_stopping_ = false;
+  std::thread completer_;
 };
 
 }  // namespace sb::events
