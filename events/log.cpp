@@ -14,14 +14,16 @@ status to_status(const rocksdb::Status& s) {
   return s.ok() ? status{} : status::error(s.ToString());
 }
 
-// The stream name of a streams-CF key (everything before the '\0').
-class stream_prefix : public rocksdb::SliceTransform {
+// For keys shaped "<name>\0<u64 big-endian>" (stream index, read-model message keys): the name.
+class seq_key_prefix : public rocksdb::SliceTransform {
  public:
-  const char* Name() const override { return "switchboard.stream_prefix"; }
+  const char* Name() const override { return "switchboard.seq_key_prefix"; }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
     return rocksdb::Slice(key.data(), key.size() - 9);
   }
-  bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= 9; }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return key.size() >= 9 && key[key.size() - 9] == '\0';
+  }
 };
 }  // namespace
 
@@ -42,13 +44,14 @@ std::unique_ptr<event_log> event_log::open(const options& opts, status& st) {
   auto log_opts = cf_opts;
   log_opts.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(0));
   auto streams_opts = cf_opts;
-  streams_opts.memtable_insert_with_hint_prefix_extractor = std::make_shared<stream_prefix>();
+  streams_opts.memtable_insert_with_hint_prefix_extractor = std::make_shared<seq_key_prefix>();
+  auto state_opts = streams_opts;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfs = {
       {rocksdb::kDefaultColumnFamilyName, cf_opts},
       {"log", log_opts},
       {"streams", streams_opts},
       {"meta", cf_opts},
-      {"state", cf_opts},
+      {"state", state_opts},
   };
   std::unique_ptr<event_log> log{new event_log};
   auto s = rocksdb::DB::Open(db_opts, opts.path, cfs, &log->handles_, &log->db_);
