@@ -132,6 +132,18 @@ void directory::write(const std::string& workspace_id, std::string type, json da
     lock.unlock();
     return done({{errc::not_found, "no such workspace"}, {}, 0});
   }
+  // Changes to a user or widget must find it still there: a PATCH racing a DELETE must not
+  // bring the deleted object back (checked here, under the lock that orders the writes).
+  bool gone = false;
+  if (type == "user_updated" || type == "user_deleted") gone = !users_.count(data.value("id", ""));
+  if (type == "widget_updated" || type == "widget_deleted")
+    gone = !widgets_.count(data.value("site_key", ""));
+  if (gone || pending_deletes_.count(data.value(type.rfind("user", 0) == 0 ? "id" : "site_key", ""))) {
+    lock.unlock();
+    return done({{errc::not_found, type.rfind("user", 0) == 0 ? "no such user" : "no such widget"}, {}, 0});
+  }
+  if (type == "user_deleted") pending_deletes_.insert(data.value("id", ""));
+  if (type == "widget_deleted") pending_deletes_.insert(data.value("site_key", ""));
   events::envelope e;
   e.type = type;
   e.stream = "workspace/" + workspace_id;
@@ -144,6 +156,8 @@ void directory::write(const std::string& workspace_id, std::string type, json da
     {
       std::unique_lock lock{mutex_};
       if (type == "user_created") pending_emails_.erase(data.value("email", ""));
+      if (type == "user_deleted") pending_deletes_.erase(data.value("id", ""));
+      if (type == "widget_deleted") pending_deletes_.erase(data.value("site_key", ""));
       if (!r.st.ok()) {
         out.error = {errc::unavailable, "storage failed: " + r.st.message()};
       } else {
@@ -157,6 +171,8 @@ void directory::write(const std::string& workspace_id, std::string type, json da
   if (!refused.ok()) {
     --it->second.head;
     if (type == "user_created") pending_emails_.erase(data.value("email", ""));
+    if (type == "user_deleted") pending_deletes_.erase(data.value("id", ""));
+    if (type == "widget_deleted") pending_deletes_.erase(data.value("site_key", ""));
     lock.unlock();
     done({{errc::unavailable, "storage failed: " + refused.message()}, {}, 0});
   }

@@ -97,6 +97,7 @@ class directory {
   std::unordered_map<std::string, user> users_;               // id -> user
   std::unordered_map<std::string, std::string> user_emails_;  // email -> id
   std::set<std::string> pending_emails_;
+  std::set<std::string> pending_deletes_;  // ids/site keys whose deletion is being written
   std::unordered_map<std::string, nlohmann::json> widgets_;   // site_key -> widget
   std::unordered_map<std::string, std::int64_t> revoked_;     // token id -> exp
 };

@@ -240,17 +240,22 @@ void ws_connection::on_hello_agent(const json& f) {
   greeted_ = true;
   auto user = app_.dir.user_by_id(s->user_id);
   json conversations = app_.history.list(who_.workspace_id, "", 100, "")["items"];
+  // The queue: every waiting conversation, oldest first (position 1 is served next).
+  json waiting = app_.history.list(who_.workspace_id, "waiting", 10000, "")["items"];
+  std::vector<json> rows(waiting.begin(), waiting.end());
+  std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
+    return a["created_ts"].get<std::int64_t>() < b["created_ts"].get<std::int64_t>();
+  });
   json queue = json::array();
-  for (auto& c : conversations)
-    if (c["status"] == "waiting") queue.push_back({{"conversation_id", c["id"]},
-                                                   {"since_ts", c["created_ts"]},
-                                                   {"visitor", c["visitor"]},
-                                                   {"last_text", c["last_message"].is_object()
-                                                                     ? c["last_message"]["text"]
-                                                                     : json(nullptr)}});
-  for (std::size_t i = 0; i < queue.size(); ++i) queue[i]["position"] = i + 1;
+  for (auto& c : rows)
+    queue.push_back({{"conversation_id", c["id"]},
+                     {"position", queue.size() + 1},
+                     {"since_ts", c["created_ts"]},
+                     {"visitor", c["visitor"]},
+                     {"last_text", c["last_message"].is_object() ? c["last_message"]["text"]
+                                                                 : json(nullptr)}});
   send(json{{"type", "welcome"}, {"user", user ? user->public_json() : json(nullptr)},
-            {"queue", queue}, {"conversations", conversations}}
+            {"queue", {{"waiting", queue}}}, {"conversations", conversations}}
            .dump());
 }
 

@@ -7,6 +7,7 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "actors/chat_service.hpp"
@@ -186,6 +187,35 @@ TEST_F(WsProtocol, TokenOfAnotherWorkspace_IsRefused) {
   auto c = std::make_shared<ws_connection>(*app_, ws_connection::kind::agent, t);
   EXPECT_EQ(exchange(*c, *t, json{{"type", "hello"}, {"token", foreign}}.dump(), 1)["code"], "unauthorized");
   EXPECT_EQ(t->close_code, 4401);
+}
+
+TEST_F(WsProtocol, AgentWelcome_ListsTheQueueOldestFirst) {
+  std::vector<std::string> opened;
+  std::vector<std::shared_ptr<ws_connection>> keep;
+  for (int i = 0; i < 3; ++i) {
+    std::shared_ptr<fake_transport> t;
+    auto v = visitor(t);
+    exchange(*v, *t, R"({"type":"hello"})", 1);
+    opened.push_back(exchange(*v, *t, R"({"type":"message","client_msg_id":"c","text":"hi"})", 2)["conversation_id"]);
+    keep.push_back(v);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // distinct creation times
+  }
+  auto staff_token = issue_staff_token(*app_, dir_obj_->user_by_email("admin@example.com")->id, workspace_);
+  // the read model must have the three conversations before the agent says hello
+  std::promise<bool> caught_up;
+  history_->when_applied(writer_->last_position(), std::chrono::steady_clock::now() + std::chrono::seconds(5),
+                         [&](bool ok) { caught_up.set_value(ok); });
+  ASSERT_TRUE(caught_up.get_future().get());
+  auto t = std::make_shared<fake_transport>();
+  auto c = std::make_shared<ws_connection>(*app_, ws_connection::kind::agent, t);
+  auto& w = exchange(*c, *t, json{{"type", "hello"}, {"token", staff_token}}.dump(), 1);
+  ASSERT_EQ(w["type"], "welcome");
+  auto& q = w["queue"]["waiting"];
+  ASSERT_EQ(q.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(q[i]["conversation_id"], opened[i]);
+    EXPECT_EQ(q[i]["position"], i + 1);
+  }
 }
 
 TEST_F(WsProtocol, FloodOfFrames_IsRateLimited) {
