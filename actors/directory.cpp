@@ -372,7 +372,8 @@ void directory::update_widget(const std::string& workspace_id, const std::string
   if (!w || w->value("workspace_id", "") != workspace_id)
     return done({{errc::not_found, "no such widget"}, {}, 0});
   if (auto f = check_widget(body)) return done({*f, {}, 0});
-  for (auto& [k, v] : widget_defaults().items())
+  const auto fields = widget_defaults();  // a named object: items() of a temporary dangles
+  for (auto& [k, v] : fields.items())
     if (body.contains(k)) (*w)[k] = body[k];
   (*w)["updated_ts"] = unix_ms();
   (*w)["version"] = w->value("version", 1) + 1;
