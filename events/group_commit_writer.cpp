@@ -151,7 +151,7 @@ void group_commit_writer::complete(completed& c) {
     observer = batch_observer_;
   }
   if (st.ok() && listener) listener(c.last_position);
-  if (observer) observer(batch_stats{n_events, batch.size(), c.write_time, &latencies});
+  if (observer) observer(batch_stats{n_events, batch.size(), c.write_time, &latencies, st.ok()});
 }
 
 }  // namespace sb::events

@@ -44,6 +44,7 @@ struct batch_stats {
   std::chrono::nanoseconds write_time{0};
   // enqueue -> durable, one entry per request
   const std::vector<std::chrono::nanoseconds>* request_latencies = nullptr;
+  bool ok = true;  // false: the batch failed and nothing in it is durable
 };
 
 class group_commit_writer {

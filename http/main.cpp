@@ -157,6 +157,7 @@ int main(int argc, char** argv) {
   sb::events::group_commit_writer writer{*log, {}};
   writer.on_commit([&history](std::uint64_t pos) { history.notify(pos); });
   writer.on_batch([&stats](const sb::events::batch_stats& b) {
+    if (!b.ok) return stats.append_failures_total->Increment(static_cast<double>(b.events));
     stats.events_appended_total->Increment(static_cast<double>(b.events));
     stats.group_commit_batch_events->Observe(static_cast<double>(b.events));
     for (auto l : *b.request_latencies) stats.append_latency_seconds->Observe(std::chrono::duration<double>(l).count());

@@ -13,7 +13,7 @@ namespace sb::http {
 
 #define SB_SIMPLE_METRICS(COUNTER, GAUGE)                                                    \
   COUNTER(events_appended_total, "Events durably appended to the log")                       \
-  COUNTER(append_failures_total, "Appends that failed (the log turned read-only)")           \
+  COUNTER(append_failures_total, "Events whose batch failed to become durable (the log turned read-only)") \
   COUNTER(http_requests_total, "HTTP requests served")                                       \
   COUNTER(ws_frames_in_total, "WebSocket frames received")                                   \
   COUNTER(ws_frames_out_total, "WebSocket frames sent")                                      \
