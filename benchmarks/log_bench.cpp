@@ -30,6 +30,7 @@
 #include "events/group_commit_writer.hpp"
 #include "events/keys.hpp"
 #include "events/log.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace {
 
@@ -37,25 +38,7 @@ using namespace sb::events;
 
 constexpr std::size_t kPayloadBytes = 200;
 
-// A fresh directory under /tmp, removed with everything in it on destruction.
-class temp_dir {
- public:
-  temp_dir() {
-    std::string tmpl = "/tmp/sb_log_bench.XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using sb::test::temp_dir;  // shared with the tests
 
 std::unique_ptr<event_log> open_log(const temp_dir& dir) {
   status st;
