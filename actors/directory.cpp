@@ -52,7 +52,9 @@ directory::directory(events::event_log& log, events::group_commit_writer& writer
     : log_(log), writer_(writer) {}
 
 events::status directory::load() {
-  auto list = log_.get_meta("workspaces");
+  events::status meta_st;
+  auto list = log_.get_meta("workspaces", meta_st);
+  if (!meta_st) return meta_st;
   if (!list) return {};
   auto ids = json::parse(*list, nullptr, false);
   if (!ids.is_array()) return events::status::error("corrupt meta key 'workspaces'");
@@ -71,7 +73,11 @@ events::status directory::load() {
     for (auto& e : evs) {
       auto data = json::parse(e.data, nullptr, false);
       if (data.is_discarded()) return events::status::error("corrupt event in workspace/" + id);
-      apply(e.type, data);
+      try {
+        apply(e.type, data);
+      } catch (const json::exception& ex) {
+        return events::status::error("malformed " + e.type + " in workspace/" + id + ": " + ex.what());
+      }
     }
   }
   return {};

@@ -136,9 +136,10 @@ status event_log::read_from(std::uint64_t after_position, std::size_t limit,
   return to_status(it->status());
 }
 
-std::optional<std::string> event_log::get_meta(const std::string& key) const {
+std::optional<std::string> event_log::get_meta(const std::string& key, status& st) const {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions{}, meta_, key, &value);
+  st = s.IsNotFound() ? status{} : to_status(s);
   if (!s.ok()) return std::nullopt;
   return value;
 }

@@ -49,7 +49,9 @@ class event_log {
                    std::vector<envelope>& out) const;
 
   // Small metadata values (e.g. the token signing key); put_meta is synchronous.
-  std::optional<std::string> get_meta(const std::string& key) const;
+  // nullopt with `st` ok: no such key; nullopt with an error in `st`: the read failed (never
+  // to be mistaken for "missing", or a start-up would mint a second token key).
+  std::optional<std::string> get_meta(const std::string& key, status& st) const;
   status put_meta(const std::string& key, const std::string& value);
 
   // Read-model state, written by projections together with their checkpoint.

@@ -184,7 +184,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "created the first workspace; admin %s\n", email.c_str());
   }
 
-  auto key = log->get_meta("token_key");
+  sb::events::status key_st;
+  auto key = log->get_meta("token_key", key_st);
+  if (!key_st) {
+    std::fprintf(stderr, "cannot read the token key: %s\n", key_st.message().c_str());
+    return 1;
+  }
   if (!key) {
     key = sb::token_signer::generate_key();
     if (auto s = log->put_meta("token_key", *key); !s) {
