@@ -10,7 +10,7 @@ namespace sb::events {
 group_commit_writer::group_commit_writer(event_log& log, options opts)
     : log_(log), opts_(opts), last_position_(log.last_position()) {
   thread_ = std::thread([this] { run(); });
-  completer_ = std::thread([this] { run_completions(); });
+  if (opts_.completion_thread) completer_ = std::thread([this] { run_completions(); });
 }
 
 group_commit_writer::~group_commit_writer() { stop(); }
@@ -124,6 +124,7 @@ void group_commit_writer::commit(std::vector<request>& batch) {
   completed c{std::move(batch), std::move(results), st, position, {}, std::chrono::steady_clock::now()};
   c.write_time = c.finished - started;
   batch.clear();
+  if (!opts_.completion_thread) return complete(c);
   {
     std::lock_guard lock{done_mutex_};
     done_queue_.push_back(std::move(c));

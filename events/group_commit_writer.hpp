@@ -9,8 +9,9 @@
 // A failed write is not retried: the writer turns read-only, fails that batch and every later
 // append, and healthy() turns false (LevelDB's permanent background error).
 //
-// Callbacks run on the writer's completion thread, in commit order, while the writer thread
-// already writes the next batch; they must not block (send a message, post to a strand).
+// Callbacks run in commit order on the writer thread (or, with options.completion_thread, on a
+// second thread while the writer writes the next batch); they must not block (send a message,
+// post to a strand).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -53,6 +54,9 @@ class group_commit_writer {
     bool sync = true;
     std::size_t max_batch_events = 8192;
     std::size_t max_batch_bytes = 8 << 20;
+    // Run callbacks on a second thread, overlapping the next write. Costs a thread hand-off
+    // per batch, which on small machines outweighs the overlap (benchmarks/RESULTS.md).
+    bool completion_thread = false;
   };
 
   group_commit_writer(event_log& log, options opts);
