@@ -193,7 +193,7 @@ void BM_GroupCommit(benchmark::State& state) {
         e.seq = ++my_seqs[j];
         evs.push_back(std::move(e));
       }
-      if (!writer.append(std::move(evs), done).ok()) std::abort();
+      if (!writer.append(std::move(evs), append_callback{done}).ok()) std::abort();
     }
     std::unique_lock lock{w.m};
     w.cv.wait(lock, [&] { return w.outstanding == 0; });

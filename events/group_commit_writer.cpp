@@ -25,7 +25,7 @@ void group_commit_writer::on_batch(std::function<void(const batch_stats&)> obser
   batch_observer_ = std::move(observer);
 }
 
-status group_commit_writer::append(std::vector<envelope> events, append_callback done) {
+status group_commit_writer::append(std::vector<envelope> events, append_callback&& done) {
   std::lock_guard lock{mutex_};
   if (failed_.load(std::memory_order_relaxed))
     return status::error("event log is read-only after a write failure: " + failure_);

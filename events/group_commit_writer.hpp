@@ -68,7 +68,8 @@ class group_commit_writer {
   // writer thread once the batch holding them is durable, or failed. Thread-safe. If the
   // writer is read-only or stopping, returns the error at once and never calls `done` (so a
   // caller may hold its own lock across append()).
-  [[nodiscard]] status append(std::vector<envelope> events, append_callback done);
+  // On refusal `done` is left untouched, so the caller may still call it.
+  [[nodiscard]] status append(std::vector<envelope> events, append_callback&& done);
 
   // Called on the writer thread after every durable batch with the last position written.
   void on_commit(std::function<void(std::uint64_t)> listener);

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <deque>
+#include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -24,11 +26,10 @@ std::int64_t now_ms() {
 
 struct pending_write {
   std::vector<event> events;
-  ack_callback ack;    // for a posted message
+  ack_callback ack;    // for a posted message (answered by the commit callback, see write())
   info_callback info;  // for control commands
   std::weak_ptr<frame_sink> watch;
   std::string watcher_id;
-  std::vector<std::string> data;  // each event's encoded data, reused for its frame
 };
 
 struct subscriber {
@@ -37,17 +38,87 @@ struct subscriber {
   std::string party_id;
 };
 
+// The conversation's durable frames and its watchers. Shared by the actor and the commit
+// callback on the writer thread, so that a durable batch's ack and frames go out at once,
+// without waiting for the actor to be scheduled again. The mutex orders a new watcher's
+// backlog against live frames: each watcher sees every seq once, in order.
+class feed {
+ public:
+  explicit feed(std::string id) : id_(std::move(id)) {}
+
+  // Hydration: the frames already durable.
+  void load(std::vector<frame_ptr> frames) {
+    std::lock_guard lock{mutex_};
+    frames_ = std::move(frames);
+  }
+  // A durable write: the author's socket starts watching (if asked), then every frame goes out.
+  void commit(const std::vector<std::pair<std::uint64_t, frame_ptr>>& frames,
+              const std::weak_ptr<frame_sink>& watch, const std::string& watcher_id) {
+    std::lock_guard lock{mutex_};
+    if (auto w = watch.lock()) add_locked(watch, w.get(), watcher_id);
+    for (auto& [seq, frame] : frames) {
+      if (seq) frames_.push_back(frame);
+      deliver_locked(seq, frame, {});
+    }
+  }
+  void ephemeral(const frame_ptr& frame, const std::string& except_party) {
+    std::lock_guard lock{mutex_};
+    deliver_locked(0, frame, except_party);
+  }
+  // Every frame after after_seq, then live ones.
+  void subscribe(std::uint64_t after_seq, const std::weak_ptr<frame_sink>& sink,
+                 const std::string& party_id) {
+    auto s = sink.lock();
+    if (!s) return;
+    std::lock_guard lock{mutex_};
+    for (auto seq = after_seq; seq < frames_.size(); ++seq) s->deliver(id_, seq + 1, frames_[seq]);
+    add_locked(sink, s.get(), party_id);
+  }
+  void unsubscribe(const frame_sink* key) {
+    std::lock_guard lock{mutex_};
+    std::erase_if(subs_, [&](const subscriber& s) { return s.key == key; });
+  }
+  bool watched() {
+    std::lock_guard lock{mutex_};
+    std::erase_if(subs_, [](const subscriber& s) { return s.sink.expired(); });
+    return !subs_.empty();
+  }
+
+ private:
+  void add_locked(const std::weak_ptr<frame_sink>& sink, const frame_sink* key,
+                  const std::string& party_id) {
+    for (auto& s : subs_)
+      if (s.key == key) return;
+    subs_.push_back({sink, key, party_id});
+  }
+  void deliver_locked(std::uint64_t seq, const frame_ptr& frame, const std::string& except_party) {
+    for (auto it = subs_.begin(); it != subs_.end();) {
+      auto sink = it->sink.lock();
+      if (!sink) {
+        it = subs_.erase(it);
+        continue;
+      }
+      if (except_party.empty() || it->party_id != except_party) sink->deliver(id_, seq, frame);
+      ++it;
+    }
+  }
+
+  std::string id_;
+  std::mutex mutex_;
+  std::vector<frame_ptr> frames_;  // index seq - 1
+  std::vector<subscriber> subs_;
+};
+
 struct conversation_state {
   actor_env env;
   std::string id;
   bool hydrated = false;
   state s;
-  std::vector<frame_ptr> frames;  // index seq - 1: every durable message/status frame
+  std::shared_ptr<feed> frames;   // durable frames and watchers
   std::uint64_t durable_seq = 0;
   std::uint64_t last_position = 0;
   std::deque<pending_write> pending;
   std::vector<std::pair<std::uint64_t, std::function<void()>>> after_durable;
-  std::vector<subscriber> subs;
   std::unordered_map<std::string, std::pair<std::uint64_t, party>> typing;  // id -> (gen, who)
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
   static inline const char* name = "conversation";
@@ -74,36 +145,9 @@ conversation_info info_of(const conversation_state& st, std::uint64_t position) 
   return {st.s.id, st.s.status, st.durable_seq, info_json(st.s), position};
 }
 
-void publish(conversation_state& st, std::uint64_t seq, const frame_ptr& frame,
-             const std::string& except_party = {}) {
-  for (auto it = st.subs.begin(); it != st.subs.end();) {
-    auto sink = it->sink.lock();
-    if (!sink) {
-      it = st.subs.erase(it);
-      continue;
-    }
-    if (except_party.empty() || it->party_id != except_party) sink->deliver(st.id, seq, frame);
-    ++it;
-  }
-}
-
-void apply_durable(conversation_state& st, const event& e, const std::string& data) {
-  auto seq = wire_seq(e);
-  auto text = render_frame(st.id, e, data);
-  if (text.empty()) return;
-  auto frame = std::make_shared<const std::string>(std::move(text));
-  if (seq) {
-    st.frames.push_back(frame);
-    st.durable_seq = seq;
-  }
-  publish(st, seq, frame);
-}
-
 void fail_everything(conversation_state& st, const failure& f) {
-  for (auto& p : st.pending) {
-    if (p.ack) p.ack(f, {});
+  for (auto& p : st.pending)  // acks were answered by the commit callback
     if (p.info) p.info(f, {});
-  }
   st.pending.clear();
   for (auto& [seq, fn] : st.after_durable) fn();  // they answer from state; see post handler
   st.after_durable.clear();
@@ -114,6 +158,9 @@ void write(self_ptr self, pending_write p) {
   auto& st = self->state;
   std::vector<events::envelope> envs;
   envs.reserve(p.events.size());
+  // Frames are rendered now (their content is fixed by decide) and sent by the commit callback.
+  std::vector<std::pair<std::uint64_t, frame_ptr>> frames;
+  std::optional<ack_info> ack;
   auto stream_seq = st.s.stream_seq;
   for (auto& e : p.events) {
     events::envelope env;
@@ -122,16 +169,34 @@ void write(self_ptr self, pending_write p) {
     env.stream = "conversation/" + st.id;
     env.seq = ++stream_seq;
     env.data = encode_data(st.id, e);
-    p.data.push_back(env.data);
+    auto text = render_frame(st.id, e, env.data);
+    if (!text.empty())
+      frames.emplace_back(wire_seq(e), std::make_shared<const std::string>(std::move(text)));
+    if (auto* m = std::get_if<message_posted>(&e))
+      ack = ack_info{st.id, m->seq, m->ts, m->client_msg_id, 0};
     envs.push_back(std::move(env));
   }
   for (auto& e : p.events) evolve(st.s, e);
-  st.pending.push_back(std::move(p));
-  auto refused = st.env.writer->append(
-      std::move(envs), [h = caf::actor_cast<caf::actor>(self)](const events::append_result& r) {
+  // Runs on the writer thread once durable: the author's ack first, then everyone's frames,
+  // then the actor's own bookkeeping.
+  events::append_callback on_commit =
+      [h = caf::actor_cast<caf::actor>(self), feed = st.frames, frames = std::move(frames),
+       ack, done = std::move(p.ack), watch = p.watch,
+       watcher = p.watcher_id](const events::append_result& r) mutable {
+        if (r.st.ok()) {
+          if (done && ack) {
+            ack->position = r.last_position;
+            done({}, *ack);
+          }
+          feed->commit(frames, watch, watcher);
+        } else if (done) {
+          done({errc::unavailable, "storage failed: " + r.st.message()}, {});
+        }
         caf::anon_send(h, committed_msg{r});
-      });
-  if (!refused.ok()) self->send(self, committed_msg{{refused, 0, 0, 0}});
+      };
+  st.pending.push_back(std::move(p));
+  auto refused = st.env.writer->append(std::move(envs), std::move(on_commit));
+  if (!refused.ok()) on_commit({refused, 0, 0, 0});
 }
 
 // Answers everything with `f` and stops as soon as nothing more can reach it.
@@ -179,7 +244,7 @@ caf::behavior running(self_ptr self) {
           return;
         }
         write(self, pending_write{std::move(o.events), std::move(m.done), nullptr, m.watch,
-                                  m.who.who.id, {}});
+                                  m.who.who.id});
       },
       [=](control_msg& m) {
         auto& st = self->state;
@@ -187,7 +252,7 @@ caf::behavior running(self_ptr self) {
         auto o = decide(st.s, m.who, m.cmd, now_ms());
         if (!o.ok()) return m.done(o.error, {});
         if (o.events.empty()) return m.done({}, info_of(st, 0));
-        write(self, pending_write{std::move(o.events), nullptr, std::move(m.done), {}, {}, {}});
+        write(self, pending_write{std::move(o.events), nullptr, std::move(m.done), {}, {}});
       },
       [=](get_msg& m) {
         auto& st = self->state;
@@ -203,17 +268,10 @@ caf::behavior running(self_ptr self) {
         if (o.error.code == errc::not_found) return m.done(o.error, {});
         auto sink = m.sink.lock();
         if (!sink) return;
-        m.done({}, info_of(st, 0));
-        for (auto seq = m.after_seq; seq < st.durable_seq; ++seq)
-          sink->deliver(st.id, seq + 1, st.frames[seq]);
-        for (auto& s : st.subs)
-          if (s.key == sink.get()) return;  // already subscribed: the backlog was the resume
-        st.subs.push_back({m.sink, sink.get(), m.who.who.id});
+        m.done({}, info_of(st, 0));  // the answer (e.g. welcome) goes out before the backlog
+        st.frames->subscribe(m.after_seq, m.sink, m.who.who.id);
       },
-      [=](unsubscribe_msg& m) {
-        auto& subs = self->state.subs;
-        std::erase_if(subs, [&](const subscriber& s) { return s.key == m.sink; });
-      },
+      [=](unsubscribe_msg& m) { self->state.frames->unsubscribe(m.sink); },
       [=](typing_msg& m) {
         auto& st = self->state;
         if (decide(st.s, m.who, mark_read{0}, 0).error.code == errc::not_found) return;
@@ -226,7 +284,7 @@ caf::behavior running(self_ptr self) {
                          {"conversation_id", st.id},
                          {"sender", {{"kind", who.kind}, {"id", who.id}, {"name", who.name}}},
                          {"on", m.on}};
-        publish(st, 0, std::make_shared<const std::string>(f.dump()), who.id);
+        st.frames->ephemeral(std::make_shared<const std::string>(f.dump()), who.id);
         if (m.on)
           self->delayed_send(self, st.env.opts.typing_timeout, typing_expired{who.id, entry.first});
         else
@@ -242,7 +300,7 @@ caf::behavior running(self_ptr self) {
                          {"conversation_id", st.id},
                          {"sender", {{"kind", who.kind}, {"id", who.id}, {"name", who.name}}},
                          {"on", false}};
-        publish(st, 0, std::make_shared<const std::string>(f.dump()), who.id);
+        st.frames->ephemeral(std::make_shared<const std::string>(f.dump()), who.id);
       },
       [=](committed_msg& c) {
         auto& st = self->state;
@@ -260,18 +318,9 @@ caf::behavior running(self_ptr self) {
         bool closed = false;
         for (auto& e : p.events)
           if (auto* sc = std::get_if<status_changed>(&e); sc && sc->status == "closed") closed = true;
-        // the author's ack goes out before anyone's copy of the message
-        if (p.ack) {
-          for (auto& e : p.events)
-            if (auto* m = std::get_if<message_posted>(&e))
-              p.ack({}, ack_info{st.id, m->seq, m->ts, m->client_msg_id, c.result.last_position});
-        }
-        if (auto w = p.watch.lock()) {
-          bool known = false;
-          for (auto& s : st.subs) known = known || s.key == w.get();
-          if (!known) st.subs.push_back({p.watch, w.get(), p.watcher_id});
-        }
-        for (std::size_t i = 0; i < p.events.size(); ++i) apply_durable(st, p.events[i], p.data[i]);
+        // The ack and the frames already went out from the commit callback (see write()).
+        for (auto& e : p.events)
+          if (auto seq = wire_seq(e)) st.durable_seq = seq;
         if (p.info) p.info({}, info_of(st, c.result.last_position));
         if (closed) st.env.service->conversation_closed(st.s.visitor.id, st.id);
         std::erase_if(st.after_durable, [&](auto& w) {
@@ -283,8 +332,7 @@ caf::behavior running(self_ptr self) {
       [=](idle_tick) {
         auto& st = self->state;
         auto idle_for = std::chrono::steady_clock::now() - st.last_active;
-        std::erase_if(st.subs, [](const subscriber& s) { return s.sink.expired(); });
-        if (st.subs.empty() && st.pending.empty() && idle_for >= st.env.opts.actor_idle &&
+        if (!st.frames->watched() && st.pending.empty() && idle_for >= st.env.opts.actor_idle &&
             st.env.service->retire(st.id, self)) {
           self->quit();
           return;
@@ -298,6 +346,7 @@ caf::behavior running(self_ptr self) {
 caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, bool fresh) {
   self->state.env = env;
   self->state.id = id;
+  self->state.frames = std::make_shared<feed>(id);
   if (fresh) {
     self->state.hydrated = true;
     schedule_idle(self);
@@ -319,6 +368,7 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
   return {
       [=](hydrated_msg& m) {
         auto& st = self->state;
+        std::vector<frame_ptr> frames;
         if (m.st.ok()) {
           for (auto& env : m.evs) {
             auto e = decode_event(env.type, env.version, env.data);
@@ -328,13 +378,14 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
             }
             evolve(st.s, *e);
             if (auto seq = wire_seq(*e)) {
-              st.frames.push_back(
+              frames.push_back(
                   std::make_shared<const std::string>(render_frame(st.id, *e, env.data)));
               st.durable_seq = seq;
             }
             st.last_position = env.position;
           }
         }
+        st.frames->load(std::move(frames));
         st.hydrated = true;
         self->set_default_handler(caf::print_and_drop);
         if (!m.st.ok() || !st.s.exists()) {

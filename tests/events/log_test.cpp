@@ -190,7 +190,9 @@ TEST(Log, GroupCommit_BatchesConcurrentAppendersAndLosesNothing) {
     ASSERT_EQ(evs.size(), static_cast<std::size_t>(kPerThread));
     for (std::size_t i = 0; i < evs.size(); ++i) {
       EXPECT_EQ(evs[i].seq, i + 1);
-      if (i) EXPECT_LT(evs[i - 1].position, evs[i].position);
+      if (i) {
+        EXPECT_LT(evs[i - 1].position, evs[i].position);
+      }
     }
   }
 }
