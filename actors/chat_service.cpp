@@ -141,7 +141,10 @@ void chat_service::subscribe(const conversation::principal& who, const std::stri
 void chat_service::unsubscribe(const std::string& id, const frame_sink* sink) {
   std::lock_guard lock{impl_->routes_mutex};
   auto it = impl_->routes.find(id);  // no actor, no subscription: nothing to do
-  if (it != impl_->routes.end()) caf::anon_send(it->second, conversation::unsubscribe_msg{sink});
+  if (it != impl_->routes.end()) {
+    handoff::release();
+    caf::anon_send(it->second, conversation::unsubscribe_msg{sink});
+  }
 }
 
 std::optional<std::string> chat_service::open_conversation_of(const std::string& visitor_id) const {

@@ -8,6 +8,7 @@
 
 #include "actors/chat_service.hpp"
 #include "actors/conversation/actor.hpp"
+#include "actors/handoff.hpp"
 
 namespace sb {
 
@@ -34,6 +35,7 @@ struct chat_service::impl {
     auto it = routes.find(id);
     if (it == routes.end())
       it = routes.emplace(id, conversation::spawn_conversation(*sys, env, id, fresh)).first;
+    handoff::release();
     caf::anon_send(it->second, std::forward<Message>(m));
   }
 

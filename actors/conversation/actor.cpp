@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "actors/chat_service_impl.hpp"
+#include "actors/handoff.hpp"
 #include "actors/conversation/decide.hpp"
 #include "actors/conversation/evolve.hpp"
 #include "events/blocking_pool.hpp"
@@ -192,6 +193,7 @@ void write(self_ptr self, pending_write p) {
         } else if (done) {
           done({errc::unavailable, "storage failed: " + r.st.message()}, {});
         }
+        handoff::release();
         caf::anon_send(h, committed_msg{r});
       };
   st.pending.push_back(std::move(p));
@@ -203,10 +205,10 @@ void write(self_ptr self, pending_write p) {
 caf::behavior refusing(self_ptr self, failure f) {
   self->send(self, idle_tick{});
   return {
-      [=](post_msg& p) { p.done(f, {}); },
-      [=](control_msg& c) { c.done(f, {}); },
-      [=](get_msg& g) { g.done(f, {}); },
-      [=](subscribe_msg& s) { s.done(f, {}); },
+      [=](post_msg& p) { handoff::acquire(), p.done(f, {}); },
+      [=](control_msg& c) { handoff::acquire(), c.done(f, {}); },
+      [=](get_msg& g) { handoff::acquire(), g.done(f, {}); },
+      [=](subscribe_msg& s) { handoff::acquire(), s.done(f, {}); },
       [=](unsubscribe_msg&) {},
       [=](typing_msg&) {},
       [=](committed_msg&) {},
@@ -226,6 +228,7 @@ void schedule_idle(self_ptr self) {
 caf::behavior running(self_ptr self) {
   return {
       [=](post_msg& m) {
+        handoff::acquire();
         auto& st = self->state;
         st.last_active = std::chrono::steady_clock::now();
         auto o = m.open ? decide_open(st.s, st.id, *m.open, m.msg, now_ms())
@@ -247,6 +250,7 @@ caf::behavior running(self_ptr self) {
                                   m.who.who.id});
       },
       [=](control_msg& m) {
+        handoff::acquire();
         auto& st = self->state;
         st.last_active = std::chrono::steady_clock::now();
         auto o = decide(st.s, m.who, m.cmd, now_ms());
@@ -255,6 +259,7 @@ caf::behavior running(self_ptr self) {
         write(self, pending_write{std::move(o.events), nullptr, std::move(m.done), {}, {}});
       },
       [=](get_msg& m) {
+        handoff::acquire();
         auto& st = self->state;
         principal who = m.who;
         auto o = decide(st.s, who, mark_read{0}, 0);  // reuse decide's access check
@@ -262,6 +267,7 @@ caf::behavior running(self_ptr self) {
         m.done({}, info_of(st, 0));
       },
       [=](subscribe_msg& m) {
+        handoff::acquire();
         auto& st = self->state;
         st.last_active = std::chrono::steady_clock::now();
         auto o = decide(st.s, m.who, mark_read{0}, 0);
@@ -271,8 +277,9 @@ caf::behavior running(self_ptr self) {
         m.done({}, info_of(st, 0));  // the answer (e.g. welcome) goes out before the backlog
         st.frames->subscribe(m.after_seq, m.sink, m.who.who.id);
       },
-      [=](unsubscribe_msg& m) { self->state.frames->unsubscribe(m.sink); },
+      [=](unsubscribe_msg& m) { handoff::acquire(), self->state.frames->unsubscribe(m.sink); },
       [=](typing_msg& m) {
+        handoff::acquire();
         auto& st = self->state;
         if (decide(st.s, m.who, mark_read{0}, 0).error.code == errc::not_found) return;
         party who = m.who.who;
@@ -291,6 +298,7 @@ caf::behavior running(self_ptr self) {
           st.typing.erase(who.id);
       },
       [=](typing_expired& t) {
+        handoff::acquire();
         auto& st = self->state;
         auto it = st.typing.find(t.sender_id);
         if (it == st.typing.end() || it->second.first != t.generation) return;
@@ -303,6 +311,7 @@ caf::behavior running(self_ptr self) {
         st.frames->ephemeral(std::make_shared<const std::string>(f.dump()), who.id);
       },
       [=](committed_msg& c) {
+        handoff::acquire();
         auto& st = self->state;
         if (st.pending.empty()) return;
         if (!c.result.st.ok()) {
@@ -363,10 +372,12 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
       if (!m.st.ok() || m.evs.size() == before) break;
       after = m.evs.back().seq;
     }
+    handoff::release();
     caf::anon_send(h, std::move(m));
   });
   return {
       [=](hydrated_msg& m) {
+        handoff::acquire();
         auto& st = self->state;
         std::vector<frame_ptr> frames;
         if (m.st.ok()) {
