@@ -20,7 +20,7 @@
 #include "http/metrics.hpp"
 #include "http/ws_connection.hpp"
 #include "projections/history_projection.hpp"
-#include "tests/support/temp_dir.hpp"
+#include "tests/support/store.hpp"
 
 namespace sb::http {
 namespace {
@@ -52,6 +52,19 @@ class fake_transport : public ws_transport {
     }
     return true;
   }
+  // Runs what is queued now, without waiting for more.
+  void drain() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::lock_guard lock{mutex_};
+        if (work_.empty()) return;
+        fn = std::move(work_.front());
+        work_.pop_front();
+      }
+      fn();
+    }
+  }
 
   std::vector<json> sent;
   int close_code = 0;
@@ -65,27 +78,23 @@ class fake_transport : public ws_transport {
 class WsProtocol : public ::testing::Test {
  protected:
   void SetUp() override {
-    events::status st;
-    log_ = events::event_log::open({dir_.path(), nullptr}, st);
-    ASSERT_TRUE(log_);
-    writer_ = std::make_unique<events::group_commit_writer>(*log_, events::group_commit_writer::options{});
-    history_ = std::make_unique<projections::history_projection>(*log_);
+    workspace_ = store_.bootstrap();
+    ASSERT_FALSE(workspace_.empty());
+    history_ = std::make_unique<projections::history_projection>(*store_.log);
     ASSERT_TRUE(history_->start(false).ok());
-    writer_->on_commit([this](std::uint64_t p) { history_->notify(p); });
-    dir_obj_ = std::make_unique<directory>(*log_, *writer_);
-    ASSERT_TRUE(dir_obj_->bootstrap("admin@example.com", hash_password("password1")).ok());
+    store_.writer->on_commit([this](std::uint64_t p) { history_->notify(p); });
     std::promise<write_result> w;
-    auto ws = dir_obj_->users("").empty() ? dir_obj_->user_by_email("admin@example.com")->workspace_id : "";
-    workspace_ = ws;
-    dir_obj_->create_widget(ws, json::object(), [&](const write_result& r) { w.set_value(r); });
+    store_.directory().create_widget(workspace_, json::object(), [&](const write_result& r) { w.set_value(r); });
     site_key_ = w.get_future().get().object["site_key"];
-    chat_ = std::make_unique<chat_service>(*log_, *writer_, readers_, chat_options{});
-    app_ = std::make_unique<app>(app{*log_, *writer_, readers_, crypto_, *chat_, *dir_obj_, *history_,
+    chat_options opts;
+    opts.typing_timeout = std::chrono::milliseconds(300);  // 10 s in production
+    chat_ = std::make_unique<chat_service>(*store_.log, *store_.writer, readers_, opts);
+    app_ = std::make_unique<app>(app{*store_.log, *store_.writer, readers_, crypto_, *chat_, store_.directory(), *history_,
                                      tokens_, stats_, {}});
   }
   void TearDown() override {
     chat_.reset();
-    writer_->stop();
+    store_.writer->stop();
     history_->stop();
   }
 
@@ -101,11 +110,8 @@ class WsProtocol : public ::testing::Test {
     return t.sent.size() >= n ? t.sent[n - 1] : none;
   }
 
-  test::temp_dir dir_;
-  std::unique_ptr<events::event_log> log_;
-  std::unique_ptr<events::group_commit_writer> writer_;
+  test::store store_;
   std::unique_ptr<projections::history_projection> history_;
-  std::unique_ptr<directory> dir_obj_;
   token_signer tokens_{token_signer::generate_key()};
   events::blocking_pool readers_{1};
   events::blocking_pool crypto_{1};
@@ -121,7 +127,7 @@ TEST_F(WsProtocol, BadFrames_GetAnErrorFrameAndChangeNothing) {
   ASSERT_EQ(exchange(*c, *t, R"({"type":"hello"})", 1)["type"], "welcome");
   ASSERT_EQ(exchange(*c, *t, R"({"type":"message","client_msg_id":"c1","text":"first"})", 2)["type"], "ack");
   ASSERT_TRUE(t->pump_until([&] { return t->sent.size() >= 4; }));  // message + status frames
-  auto position = writer_->last_position();
+  auto position = store_.writer->last_position();
 
   struct bad_case {
     const char* frame;
@@ -153,7 +159,7 @@ TEST_F(WsProtocol, BadFrames_GetAnErrorFrameAndChangeNothing) {
   auto& f = exchange(*c, *t, json{{"type", "message"}, {"client_msg_id", "c3"}, {"text", long_text}}.dump(), ++n);
   EXPECT_EQ(f["code"], "too_large");
   EXPECT_EQ(f["ref"], "c3");
-  EXPECT_EQ(writer_->last_position(), position) << "a bad frame wrote to the log";
+  EXPECT_EQ(store_.writer->last_position(), position) << "a bad frame wrote to the log";
   // and the socket is still usable
   EXPECT_EQ(exchange(*c, *t, R"({"type":"ping","id":"p"})", ++n)["type"], "pong");
 }
@@ -200,10 +206,10 @@ TEST_F(WsProtocol, AgentWelcome_ListsTheQueueOldestFirst) {
     keep.push_back(v);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));  // distinct creation times
   }
-  auto staff_token = issue_staff_token(*app_, dir_obj_->user_by_email("admin@example.com")->id, workspace_);
+  auto staff_token = issue_staff_token(*app_, store_.directory().user_by_email("admin@example.com")->id, workspace_);
   // the read model must have the three conversations before the agent says hello
   std::promise<bool> caught_up;
-  history_->when_applied(writer_->last_position(), std::chrono::steady_clock::now() + std::chrono::seconds(5),
+  history_->when_applied(store_.writer->last_position(), std::chrono::steady_clock::now() + std::chrono::seconds(5),
                          [&](bool ok) { caught_up.set_value(ok); });
   ASSERT_TRUE(caught_up.get_future().get());
   auto t = std::make_shared<fake_transport>();
@@ -216,6 +222,69 @@ TEST_F(WsProtocol, AgentWelcome_ListsTheQueueOldestFirst) {
     EXPECT_EQ(q[i]["conversation_id"], opened[i]);
     EXPECT_EQ(q[i]["position"], i + 1);
   }
+}
+
+// A visitor with an open conversation, and the admin's agent socket watching it.
+struct watched_conversation {
+  std::shared_ptr<fake_transport> vt, at;
+  std::shared_ptr<ws_connection> visitor, agent;
+  std::string id;
+};
+
+TEST_F(WsProtocol, TypingReachesTheOtherSideAndTurnsItselfOffAfterTheTimeout) {
+  watched_conversation w;
+  w.visitor = visitor(w.vt);
+  exchange(*w.visitor, *w.vt, R"({"type":"hello"})", 1);
+  w.id = exchange(*w.visitor, *w.vt, R"({"type":"message","client_msg_id":"c","text":"hi"})", 2)["conversation_id"];
+  w.at = std::make_shared<fake_transport>();
+  w.agent = std::make_shared<ws_connection>(*app_, ws_connection::kind::agent, w.at);
+  auto token = issue_staff_token(*app_, store_.directory().user_by_email("admin@example.com")->id, workspace_);
+  exchange(*w.agent, *w.at, json{{"type", "hello"}, {"token", token}}.dump(), 1);
+  // subscribe: the backlog is the message (seq 1) and the waiting status (seq 2)
+  exchange(*w.agent, *w.at, json{{"type", "subscribe"}, {"conversation_id", w.id}, {"after_seq", 0}}.dump(), 3);
+
+  auto started = std::chrono::steady_clock::now();
+  w.visitor->on_text(R"({"type":"typing","on":true})");
+  ASSERT_TRUE(w.at->pump_until([&] { return w.at->sent.size() >= 4; }));
+  EXPECT_EQ(w.at->sent[3]["type"], "typing");
+  EXPECT_EQ(w.at->sent[3]["on"], true);
+  EXPECT_EQ(w.at->sent[3]["sender"]["kind"], "visitor");
+  ASSERT_TRUE(w.at->pump_until([&] { return w.at->sent.size() >= 5; }));
+  EXPECT_EQ(w.at->sent[4]["type"], "typing");
+  EXPECT_EQ(w.at->sent[4]["on"], false) << "the server turns typing off by itself";
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(250));
+  // the typist does not get its own typing frames
+  w.vt->drain();
+  for (auto& f : w.vt->sent) EXPECT_NE(f["type"], "typing") << f.dump();
+}
+
+TEST_F(WsProtocol, ReadMarkers_ReachTheOtherSideAndClearUnread) {
+  std::shared_ptr<fake_transport> vt;
+  auto v = visitor(vt);
+  exchange(*v, *vt, R"({"type":"hello"})", 1);
+  std::string cid = exchange(*v, *vt, R"({"type":"message","client_msg_id":"c","text":"hi"})", 2)["conversation_id"];
+  ASSERT_TRUE(vt->pump_until([&] { return vt->sent.size() >= 4; }));  // message + status
+  auto at = std::make_shared<fake_transport>();
+  auto agent = std::make_shared<ws_connection>(*app_, ws_connection::kind::agent, at);
+  auto token = issue_staff_token(*app_, store_.directory().user_by_email("admin@example.com")->id, workspace_);
+  exchange(*agent, *at, json{{"type", "hello"}, {"token", token}}.dump(), 1);
+  exchange(*agent, *at, json{{"type", "subscribe"}, {"conversation_id", cid}, {"after_seq", 0}}.dump(), 3);
+  auto unread_now = [&] {
+    std::promise<bool> caught_up;
+    history_->when_applied(store_.writer->last_position(),
+                           std::chrono::steady_clock::now() + std::chrono::seconds(5),
+                           [&](bool ok) { caught_up.set_value(ok); });
+    EXPECT_TRUE(caught_up.get_future().get());
+    return history_->list(workspace_, "", 10, "")["items"][0]["unread"].get<int>();
+  };
+  EXPECT_EQ(unread_now(), 1);
+  agent->on_text(json{{"type", "read"}, {"conversation_id", cid}, {"seq", 1}}.dump());
+  ASSERT_TRUE(vt->pump_until([&] { return vt->sent.size() >= 5; }));
+  auto& r = vt->sent[4];
+  EXPECT_EQ(r["type"], "read");
+  EXPECT_EQ(r["reader"]["kind"], "agent");
+  EXPECT_EQ(r["seq"], 1);
+  EXPECT_EQ(unread_now(), 0) << "the read model counts the visitor's message as read";
 }
 
 TEST_F(WsProtocol, FloodOfFrames_IsRateLimited) {

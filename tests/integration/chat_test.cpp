@@ -300,9 +300,7 @@ TEST_F(Idempotency, SamePostTwiceOverHttp_ReturnsTheSameSeqAndStoresOnce) {
   ASSERT_TRUE(visitor);
   const std::string conv = open_conversation(*visitor);
   ASSERT_FALSE(conv.empty());
-  auto accepted =
-      http().post(api("/conversations/" + conv + "/accept"), json::object(), admin_token_);
-  ASSERT_EQ(accepted.status, 200) << accepted.describe();
+  ASSERT_TRUE(accept_as_admin(conv));
 
   const json body = {{"client_msg_id", "h1"}, {"text", "Posted over HTTP"}};
   auto first = http().post(api("/conversations/" + conv + "/messages"), body, admin_token_);

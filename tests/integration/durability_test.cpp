@@ -247,9 +247,7 @@ TEST_F(Durability, SigtermThenRestart_KeepsHistoryTokensAndContinuesSeqs) {
   const std::string agent_token = create_agent("agent-restart@switchboard.test");
   ASSERT_FALSE(agent_token.empty());
 
-  auto accepted =
-      http().post(api("/conversations/" + conv + "/accept"), json::object(), admin_token_);
-  ASSERT_EQ(accepted.status, 200) << accepted.describe();
+  ASSERT_TRUE(accept_as_admin(conv));
   int64_t position = 0;
   int64_t last_seq = 0;
   for (const std::string id : {"h1", "h2"}) {

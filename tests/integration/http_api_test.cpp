@@ -117,9 +117,7 @@ TEST_F(HttpApi, Messages_PagingWithAfterSeqBeforeSeqAndLimit_ReturnsTheRightSlic
   ASSERT_TRUE(visitor);
   const std::string conv = open_conversation(*visitor, "v1", "First!");
   ASSERT_FALSE(conv.empty());
-  auto accepted =
-      http().post(api("/conversations/" + conv + "/accept"), json::object(), admin_token_);
-  ASSERT_EQ(accepted.status, 200) << accepted.describe();
+  ASSERT_TRUE(accept_as_admin(conv));
 
   int64_t position = 0;
   std::vector<int64_t> posted;
@@ -194,9 +192,7 @@ TEST_F(HttpApi, Conversations_List_ContainsTheNewConversation) {
   ASSERT_TRUE(visitor);
   const std::string conv = open_conversation(*visitor);
   ASSERT_FALSE(conv.empty());
-  auto accepted =
-      http().post(api("/conversations/" + conv + "/accept"), json::object(), admin_token_);
-  ASSERT_EQ(accepted.status, 200) << accepted.describe();
+  ASSERT_TRUE(accept_as_admin(conv));
   auto posted = http().post(api("/conversations/" + conv + "/messages"),
                             {{"client_msg_id", "h1"}, {"text", "hello"}}, admin_token_);
   ASSERT_EQ(posted.status, 201) << posted.describe();

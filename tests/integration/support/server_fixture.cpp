@@ -124,6 +124,14 @@ std::string server_fixture::open_conversation(chat_peer& visitor, const std::str
   return str_of(*ack, "conversation_id");
 }
 
+bool server_fixture::accept_as_admin(const std::string& conversation_id) {
+  auto res = http().post(api("/conversations/" + url_encode(conversation_id) + "/accept"),
+                         json::object(), admin_token_);
+  if (res.status == 200) return true;
+  ADD_FAILURE() << "accept " << conversation_id << ": " << res.describe();
+  return false;
+}
+
 std::optional<std::vector<json>> server_fixture::full_history(const std::string& conversation_id,
                                                               std::optional<int64_t> min_position) {
   std::vector<json> items;

@@ -51,6 +51,9 @@ class server_fixture : public ::testing::Test {
   std::string open_conversation(chat_peer& visitor, const std::string& client_msg_id = "v1",
                                 const std::string& text = "Hello, is anyone there?");
 
+  // POST /conversations/{id}/accept as the admin; false after ADD_FAILURE unless it answers 200.
+  bool accept_as_admin(const std::string& conversation_id);
+
   // Every item of GET /conversations/{id}/messages, paging with after_seq (limit 200).
   // nullopt after ADD_FAILURE if a page fails or paging does not advance.
   std::optional<std::vector<json>> full_history(const std::string& conversation_id,
