@@ -12,8 +12,10 @@ class frame_sink {
  public:
   virtual ~frame_sink() = default;
   // `seq` is the conversation's wire seq of the frame, or 0 for frames without one (typing).
+  // `backlog` marks a resume's replay of stored frames (shared with the conversation's memory),
+  // as opposed to live frames.
   virtual void deliver(const std::string& conversation_id, std::uint64_t seq,
-                       std::shared_ptr<const std::string> frame) = 0;
+                       std::shared_ptr<const std::string> frame, bool backlog = false) = 0;
 };
 
 }  // namespace sb

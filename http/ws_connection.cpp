@@ -81,10 +81,10 @@ void ws_connection::send_error(errc code, const std::string& message, const std:
 }
 
 void ws_connection::deliver(const std::string& cid, std::uint64_t seq,
-                            std::shared_ptr<const std::string> frame) {
+                            std::shared_ptr<const std::string> frame, bool backlog) {
   auto t = transport_.lock();
   if (!t) return;
-  t->dispatch([w = weak_from_this(), cid, seq, frame = std::move(frame)] {
+  t->dispatch([w = weak_from_this(), cid, seq, backlog, frame = std::move(frame)] {
     auto self = w.lock();
     if (!self) return;
     if (seq) {
@@ -95,7 +95,7 @@ void ws_connection::deliver(const std::string& cid, std::uint64_t seq,
     } else if (!self->last_seq_.count(cid)) {
       return;
     }
-    if (auto t = self->transport_.lock()) t->send(frame);
+    if (auto t = self->transport_.lock()) t->send(frame, !backlog);
   });
 }
 

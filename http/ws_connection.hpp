@@ -22,7 +22,10 @@ namespace sb::http {
 class ws_transport {
  public:
   virtual ~ws_transport() = default;
-  virtual void send(std::shared_ptr<const std::string> frame) = 0;  // strand only
+  // strand only. Frames count toward the socket's backlog bound unless `bounded` is false: a
+  // resume replays stored frames already held in memory, and must not trip the bound that
+  // protects against a peer that stops reading live traffic.
+  virtual void send(std::shared_ptr<const std::string> frame, bool bounded = true) = 0;
   virtual void dispatch(std::function<void()> fn) = 0;              // any thread -> strand
   virtual void close(std::uint16_t code, std::string reason) = 0;   // strand only
 };
@@ -39,7 +42,7 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   bool greeted() const { return greeted_; }
 
   void deliver(const std::string& conversation_id, std::uint64_t seq,
-               std::shared_ptr<const std::string> frame) override;
+               std::shared_ptr<const std::string> frame, bool backlog = false) override;
 
  private:
   void handle_text(std::string_view text);

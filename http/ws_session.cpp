@@ -78,16 +78,16 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   }
 
   // ws_transport
-  void send(std::shared_ptr<const std::string> frame) override {
+  void send(std::shared_ptr<const std::string> frame, bool bounded) override {
     if (closing_) return;
-    queued_bytes_ += frame->size();
-    if (queued_bytes_ > app_.lim.ws_backlog_max) {
+    if (bounded) queued_bytes_ += frame->size();
+    if (bounded && queued_bytes_ > app_.lim.ws_backlog_max) {
       app_.stats.ws_slow_consumers_closed_total->Increment();
       queue_.clear();  // the frame in flight stays alive in the write op
       next_ = 0;
       return close(1008, "backlog over limit; resume from your last seq");
     }
-    queue_.push_back(std::move(frame));
+    queue_.push_back({std::move(frame), bounded});
     if (!writing_) do_write();
   }
 
@@ -158,10 +158,10 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   void do_write() {
     writing_ = true;
     ws_.text(true);
-    auto frame = std::move(queue_[next_++]);
-    ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame](beast::error_code ec,
-                                                                           std::size_t) {
-      self->on_write(ec, frame->size());
+    auto [frame, bounded] = std::move(queue_[next_++]);
+    ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame, bounded](
+                                             beast::error_code ec, std::size_t) {
+      self->on_write(ec, bounded ? frame->size() : 0);
     });
   }
 
@@ -193,7 +193,7 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   std::shared_ptr<ws_connection> conn_;
   // Frames to write, oldest at next_. A vector, not a deque: an empty std::deque already holds
   // ~600 bytes, and most sockets are idle.
-  std::vector<std::shared_ptr<const std::string>> queue_;
+  std::vector<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // (frame, bounded)
   std::size_t next_ = 0;
   std::size_t frames_in_ = 0;
   std::size_t queued_bytes_ = 0;

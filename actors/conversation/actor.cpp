@@ -72,7 +72,7 @@ class feed {
     auto s = sink.lock();
     if (!s) return;
     std::lock_guard lock{mutex_};
-    for (auto seq = after_seq; seq < frames_.size(); ++seq) s->deliver(id_, seq + 1, frames_[seq]);
+    for (auto seq = after_seq; seq < frames_.size(); ++seq) s->deliver(id_, seq + 1, frames_[seq], true);
     add_locked(sink, s.get(), party_id);
   }
   void unsubscribe(const frame_sink* key) {

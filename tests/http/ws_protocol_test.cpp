@@ -29,7 +29,7 @@ using json = nlohmann::json;
 // Collects what the connection sends; runs strand work on the test thread.
 class fake_transport : public ws_transport {
  public:
-  void send(std::shared_ptr<const std::string> frame) override { sent.push_back(json::parse(*frame)); }
+  void send(std::shared_ptr<const std::string> frame, bool) override { sent.push_back(json::parse(*frame)); }
   void dispatch(std::function<void()> fn) override {
     std::lock_guard lock{mutex_};
     work_.push_back(std::move(fn));

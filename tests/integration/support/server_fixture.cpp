@@ -6,7 +6,9 @@ namespace switchboard::integration {
 using clock_type = std::chrono::steady_clock;
 
 void server_fixture::SetUp() {
-  server_ = std::make_unique<server_process>();
+  server_options options;
+  options.extra_args = extra_server_args_;
+  server_ = std::make_unique<server_process>(options);
   try {
     server_->start();
   } catch (const std::exception& e) {

@@ -63,6 +63,8 @@ class server_fixture : public ::testing::Test {
   // restart() on the same data dir and wait_ready(); false after ADD_FAILURE.
   bool restart_server();
 
+  // Extra server flags; a derived fixture sets them in its constructor.
+  std::vector<std::string> extra_server_args_;
   std::unique_ptr<server_process> server_;
   std::string admin_token_;
   json admin_user_;
