@@ -94,6 +94,7 @@ struct options {
   bool accept = false;
   double deadline_s = 0;  // 0 = derived
   std::string output;
+  std::string trace;
 };
 
 constexpr const char* k_help = R"(switchboard_loadgen - WebSocket load generator for Switchboard
@@ -138,6 +139,9 @@ Run:
                       idle mode adds sockets/500); past it the report is printed with
                       "complete": false and the exit code is 1
   --output FILE       also write the JSON report to FILE (it is always printed to stdout)
+  --trace FILE        write one line per measured message: pair, send, ack and agent receipt,
+                      actual send times in microseconds since the start (0 = never), to find
+                      when the slow ones happened
   --help              this text
 
 Report (closed/open): {mode, pairs, rate_target, duration_s, sent, acked, delivered, lost,
@@ -240,6 +244,8 @@ std::string parse_options(int argc, char** argv, options& o, bool& help) {
       if (!parse_number(value, o.deadline_s) || o.deadline_s <= 0) return bad();
     } else if (arg == "--output") {
       o.output = value;
+    } else if (arg == "--trace") {
+      o.trace = value;
     } else {
       return "unknown option " + std::string(arg) + " (see --help)";
     }
@@ -558,6 +564,7 @@ bool is_normal_close(const beast::error_code& ec) {
 
 struct message_record {
   int64_t sent_ns = 0;  // actual send (closed loop) or scheduled send (open loop)
+  int64_t wire_ns = 0;  // when the frame was handed to the socket (for --trace)
   int64_t ack_ns = 0;
   int64_t deliver_ns = 0;
   int64_t ack_seq = 0;
@@ -750,6 +757,7 @@ class pair_session : public std::enable_shared_from_this<pair_session> {
     const uint64_t counter = messages.size();
     message_record rec;
     rec.sent_ns = sent_ns;
+    rec.wire_ns = now_ns();
     messages.push_back(rec);
     outstanding.fetch_add(1, std::memory_order_relaxed);
     ++window_used_;
@@ -1305,7 +1313,11 @@ ordered_json pairs_report(run_state& st) {
   uint64_t dup_agent = 0, dup_visitor = 0, dup_acks = 0, gaps = 0, foreign = 0;
   int ready = 0;
   std::vector<int64_t> ack_lat, deliver_lat;
+  std::ofstream trace;
+  if (!opt.trace.empty()) trace.open(opt.trace);
+  int pair_index = -1;
   for (auto& p : st.pairs) {
+    ++pair_index;
     if (!p->ready.load()) continue;
     ++ready;
     std::vector<int64_t> ack_seqs;
@@ -1327,6 +1339,10 @@ ordered_json pairs_report(run_state& st) {
       }
       const bool measured =
           r.sent_ns >= g_clock.warmup_end_ns && r.sent_ns < g_clock.measure_end_ns;
+      if (measured && trace)
+        trace << pair_index << ' ' << r.sent_ns / 1000 << ' ' << (was_acked ? r.ack_ns / 1000 : 0)
+              << ' ' << (was_delivered ? r.deliver_ns / 1000 : 0) << ' ' << r.wire_ns / 1000
+              << '\n';
       if (measured && was_acked) ack_lat.push_back(r.ack_ns - r.sent_ns);
       if (measured && was_delivered) deliver_lat.push_back(r.deliver_ns - r.sent_ns);
       if (was_delivered && r.deliver_ns >= g_clock.warmup_end_ns &&

@@ -9,12 +9,17 @@
 #include <thread>
 #include <vector>
 
+#include "events/thread_name.hpp"
+
 namespace sb::events {
 
 class blocking_pool {
  public:
   explicit blocking_pool(unsigned threads) {
-    for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+    for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] {
+        name_this_thread("sb-blocking");
+        run();
+      });
   }
   ~blocking_pool() { stop(); }
   blocking_pool(const blocking_pool&) = delete;

@@ -4,13 +4,20 @@
 
 #include "events/keys.hpp"
 #include "events/log.hpp"
+#include "events/thread_name.hpp"
 
 namespace sb::events {
 
 group_commit_writer::group_commit_writer(event_log& log, options opts)
     : log_(log), opts_(opts), last_position_(log.last_position()) {
-  thread_ = std::thread([this] { run(); });
-  if (opts_.completion_thread) completer_ = std::thread([this] { run_completions(); });
+  thread_ = std::thread([this] {
+    name_this_thread("sb-writer");
+    run();
+  });
+  if (opts_.completion_thread) completer_ = std::thread([this] {
+      name_this_thread("sb-completer");
+      run_completions();
+    });
 }
 
 group_commit_writer::~group_commit_writer() { stop(); }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "actors/directory.hpp"
+#include "events/thread_name.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "http/ws_session.hpp"
@@ -181,7 +182,10 @@ bool server::start(std::string& error) {
   if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return error = "cannot listen on " + impl_->address_ + ":" + std::to_string(impl_->port_) + ": " + ec.message(), false;
   impl_->do_accept();
-  for (unsigned i = 0; i < impl_->threads_; ++i) impl_->pool_.emplace_back([this] { impl_->ioc_.run(); });
+  for (unsigned i = 0; i < impl_->threads_; ++i) impl_->pool_.emplace_back([this, i] {
+      events::name_this_thread("sb-io-" + std::to_string(i));
+      impl_->ioc_.run();
+    });
   return true;
 }
 

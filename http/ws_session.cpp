@@ -4,8 +4,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <vector>
-#include <iostream>
 
 #include "http/metrics.hpp"
 
@@ -88,7 +91,17 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
       return close(1008, "backlog over limit; resume from your last seq");
     }
     queue_.push_back({std::move(frame), bounded});
-    if (!writing_) do_write();
+    // Start writing from a fresh strand turn, so that frames posted together (an ack and the
+    // author's copy of the message, or a batch of messages of one conversation) are queued
+    // together and leave in one TCP segment (see do_write).
+    if (!writing_ && !write_posted_) {
+      write_posted_ = true;
+      net::post(ws_.get_executor(), [self = shared_from_this()] {
+        self->write_posted_ = false;
+        if (!self->writing_ && !self->closing_ && self->next_ < self->queue_.size())
+          self->do_write();
+      });
+    }
   }
 
   void dispatch(std::function<void()> fn) override { net::post(ws_.get_executor(), std::move(fn)); }
@@ -96,6 +109,7 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   void close(std::uint16_t code, std::string reason) override {
     if (closing_) return;
     closing_ = true;
+    cork(false);
     ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
                     [self = shared_from_this()](beast::error_code) {});
     // A peer that does not read may never complete the close: cut it after 5 s.
@@ -155,8 +169,20 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
     do_read();
   }
 
+  // TCP_CORK while several frames are queued: each frame is still one write, but the kernel
+  // sends them as one segment when the queue drains (uncork), so the peer wakes once. On
+  // loopback and small frames, the transmit path is most of the cost of a write.
+  void cork(bool on) {
+    if (corked_ == on) return;
+    corked_ = on;
+    int v = on ? 1 : 0;
+    auto fd = beast::get_lowest_layer(ws_).socket().native_handle();
+    ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &v, sizeof v);
+  }
+
   void do_write() {
     writing_ = true;
+    if (queue_.size() - next_ >= 2) cork(true);
     ws_.text(true);
     auto [frame, bounded] = std::move(queue_[next_++]);
     ws_.async_write(net::buffer(*frame), [self = shared_from_this(), frame, bounded](
@@ -178,6 +204,7 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
     if (next_ == queue_.size()) {  // drained: reuse the vector from the start
       queue_.clear();
       next_ = 0;
+      cork(false);
     }
     if (next_ < queue_.size() && !closing_) do_write();
   }
@@ -198,6 +225,8 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   std::size_t frames_in_ = 0;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
+  bool write_posted_ = false;
+  bool corked_ = false;
   bool closing_ = false;
   bool accepted_ = false;
 };

@@ -6,6 +6,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "events/thread_name.hpp"
 #include "events/keys.hpp"
 #include "events/log.hpp"
 #include "projections/history_fold.hpp"
@@ -30,7 +31,8 @@ events::status to_status(const rocksdb::Status& s) {
 }
 }  // namespace
 
-history_projection::history_projection(events::event_log& log) : log_(log) {}
+history_projection::history_projection(events::event_log& log, std::chrono::milliseconds coalesce)
+    : log_(log), coalesce_(coalesce) {}
 history_projection::~history_projection() { stop(); }
 
 events::status history_projection::start(bool rebuild) {
@@ -65,8 +67,13 @@ events::status history_projection::start(bool rebuild) {
     if (auto st = to_status(it->status()); !st) return st;
   }
   target_ = log_.last_position();
+  folded_ = applied_.load();
   if (auto st = catch_up(); !st) return st;
-  thread_ = std::thread([this] { run(); });
+  if (auto st = flush_summaries(); !st) return st;
+  thread_ = std::thread([this] {
+    events::name_this_thread("sb-history");
+    run();
+  });
   return {};
 }
 
@@ -84,7 +91,7 @@ void history_projection::notify(std::uint64_t last_position) {
   while (prev < last_position && !target_.compare_exchange_weak(prev, last_position)) {
   }
   std::lock_guard lock{wake_mutex_};
-  wake_.notify_one();
+  if (idle_) wake_.notify_one();  // resting runners look again on their own
 }
 
 void history_projection::when_applied(std::uint64_t position,
@@ -124,6 +131,7 @@ void history_projection::run() {
     {
       std::unique_lock lock{wake_mutex_};
       auto has_work = [this] { return stopping_ || target_.load() > applied_.load(); };
+      idle_ = true;
       if (waiters_.empty()) {
         wake_.wait(lock, has_work);
       } else {
@@ -131,6 +139,7 @@ void history_projection::run() {
         for (auto& w : waiters_) next = std::min(next, w.deadline);
         wake_.wait_until(lock, next, has_work);
       }
+      idle_ = false;
       if (stopping_) break;
     }
     if (auto st = catch_up(); !st) {
@@ -139,6 +148,16 @@ void history_projection::run() {
       break;
     }
     release_waiters(false);  // the timed-out ones
+    // Rest a little so that commits pile up into one fold (fewer wake-ups and RocksDB writes
+    // under load); a reader waiting for a position cuts the rest short.
+    if (coalesce_.count() > 0) {
+      std::unique_lock lock{wake_mutex_};
+      wake_.wait_for(lock, coalesce_, [this] { return stopping_ || !waiters_.empty(); });
+    }
+  }
+  if (!failed_) {
+    if (auto st = flush_summaries(); !st)
+      std::fprintf(stderr, "history projection: saving summaries failed: %s\n", st.message().c_str());
   }
   release_waiters(true);
 }
@@ -152,29 +171,34 @@ events::status history_projection::catch_up() {
     if (auto st = log_.read_from(applied_.load(), 2048, evs); !st) return st;
     if (evs.empty()) break;
     rocksdb::WriteBatch wb;
-    std::unordered_map<std::string, json> touched;
     {
-      std::shared_lock lock{mutex_};
+      // Fold in place: readers see a summary as soon as it is folded (the list is a read
+      // model; min_position is the way to read one's own writes).
+      std::unique_lock lock{mutex_};
       for (auto& e : evs) {
         auto cid = conversation_of(e.stream);
         if (cid.empty()) continue;
-        if (!touched.count(cid)) {
-          auto it = summaries_.find(cid);
-          touched[cid] = it == summaries_.end() ? json::object() : it->second;
+        auto [it, fresh] = summaries_.try_emplace(cid, json::object());
+        auto& s = it->second;
+        std::optional<std::pair<std::int64_t, std::string>> old_key;
+        if (!fresh && !s.empty()) old_key = {{s["updated_ts"].get<std::int64_t>(), cid}};
+        auto change = fold_history(s, e);
+        if (s.empty()) {
+          summaries_.erase(it);
+          continue;
         }
+        if (!change) continue;
+        auto& ws_order = order_[s["workspace_id"]];
+        if (old_key) ws_order.erase(*old_key);
+        ws_order[{s["updated_ts"].get<std::int64_t>(), cid}] = true;
+        dirty_.insert(cid);
+        if (change->message)
+          wb.Put(cf, message_key(cid, change->message->first), change->message->second);
       }
     }
-    for (auto& e : evs) {
-      auto cid = conversation_of(e.stream);
-      if (cid.empty()) continue;
-      auto change = fold_history(touched[cid], e);
-      if (change && change->message)
-        wb.Put(cf, message_key(cid, change->message->first), change->message->second);
-    }
-    for (auto& [cid, s] : touched)
-      if (!s.empty()) wb.Put(cf, kSummaryPrefix + cid, s.dump());
     auto last = evs.back().position;
-    wb.Put(cf, kCheckpoint, events::keys::position_key(last));
+    folded_ = last;
+    if (std::chrono::steady_clock::now() >= next_persist_) persist(wb);
     // No WAL: the state and its checkpoint live in one column family and are flushed together,
     // so after a crash both come back as of the last flush and the fold repeats from there.
     // This keeps read-model writes off the WAL that every acknowledged message waits on.
@@ -182,23 +206,37 @@ events::status history_projection::catch_up() {
     wo.disableWAL = true;
     if (auto st = to_status(db->Write(wo, &wb)); !st) return st;
     {
-      std::unique_lock lock{mutex_};
-      for (auto& [cid, s] : touched) {
-        if (s.empty()) continue;
-        auto& ws_order = order_[s["workspace_id"]];
-        if (auto it = summaries_.find(cid); it != summaries_.end())
-          ws_order.erase({it->second["updated_ts"].get<std::int64_t>(), cid});
-        ws_order[{s["updated_ts"].get<std::int64_t>(), cid}] = true;
-        summaries_[cid] = std::move(s);
-      }
-    }
-    {
       std::lock_guard lock{wake_mutex_};
       applied_.store(last, std::memory_order_release);
     }
     release_waiters(false);
   }
   return {};
+}
+
+void history_projection::persist(rocksdb::WriteBatch& wb) {
+  // Summaries go with the checkpoint that matches them, at most once per persist interval: a
+  // busy conversation's summary is rewritten once a second, not once per message. Message
+  // frames are idempotent puts and go out with every fold.
+  auto* cf = log_.state_cf();
+  {
+    std::shared_lock lock{mutex_};
+    for (auto& cid : dirty_)
+      if (auto it = summaries_.find(cid); it != summaries_.end())
+        wb.Put(cf, kSummaryPrefix + cid, it->second.dump());
+  }
+  dirty_.clear();
+  wb.Put(cf, kCheckpoint, events::keys::position_key(folded_));
+  next_persist_ = std::chrono::steady_clock::now() + kPersistEvery;
+}
+
+events::status history_projection::flush_summaries() {
+  if (dirty_.empty()) return {};
+  rocksdb::WriteBatch wb;
+  persist(wb);
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  return to_status(log_.db()->Write(wo, &wb));
 }
 
 json history_projection::list(const std::string& workspace_id, const std::string& status,

@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +27,9 @@
 
 namespace sb::events {
 class event_log;
+}
+namespace rocksdb {
+class WriteBatch;
 }
 
 namespace sb::projections {
@@ -40,7 +44,11 @@ struct message_page {
 
 class history_projection {
  public:
-  explicit history_projection(events::event_log& log);
+  // After each fold the runner rests `coalesce` before it looks at the log again (unless a
+  // reader waits for a position), so that under load it folds one larger batch instead of
+  // waking for every commit. 0 folds after every commit.
+  explicit history_projection(events::event_log& log,
+                              std::chrono::milliseconds coalesce = std::chrono::milliseconds(5));
   ~history_projection();
 
   // Loads state (or wipes it if `rebuild` or the version changed) and catches up with the log.
@@ -70,12 +78,20 @@ class history_projection {
  private:
   void run();
   events::status catch_up();
+  // Adds the dirty summaries and the checkpoint of what is folded to `wb`.
+  void persist(rocksdb::WriteBatch& wb);
+  events::status flush_summaries();  // runner thread (or before it starts / after it stops)
 
   events::event_log& log_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, nlohmann::json> summaries_;
   // per workspace: (updated_ts, id) ordered, for listing newest first
   std::unordered_map<std::string, std::map<std::pair<std::int64_t, std::string>, bool>> order_;
+  // Runner thread only: summaries folded since the last persist, and the position folded.
+  static constexpr std::chrono::seconds kPersistEvery{1};
+  std::unordered_set<std::string> dirty_;
+  std::uint64_t folded_ = 0;
+  std::chrono::steady_clock::time_point next_persist_{};
 
   std::atomic<std::uint64_t> applied_{0};
   std::atomic<std::uint64_t> target_{0};
@@ -83,6 +99,8 @@ class history_projection {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool idle_ = false;  // the runner waits for commits (not resting between folds)
+  std::chrono::milliseconds coalesce_;
   struct waiter {
     std::uint64_t position;
     std::chrono::steady_clock::time_point deadline;

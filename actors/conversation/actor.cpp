@@ -1,5 +1,6 @@
 #include "actors/conversation/actor.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -48,10 +49,24 @@ class feed {
   explicit feed(std::string id) : id_(std::move(id)) {}
 
   // Hydration: the frames already durable.
-  void load(std::vector<frame_ptr> frames) {
+  void load(std::vector<frame_ptr> frames, std::uint64_t durable_seq, std::uint64_t position) {
     std::lock_guard lock{mutex_};
     frames_ = std::move(frames);
+    durable_seq_ = durable_seq;
+    position_ = position;
   }
+  // The durable frontier, advanced by the commit callback before it acks, so that the actor
+  // learns it without being woken for every write (see write()).
+  void durable(std::uint64_t seq, std::uint64_t position) {
+    if (seq > durable_seq_.load()) durable_seq_.store(seq);
+    position_.store(position);
+  }
+  std::uint64_t durable_seq() const { return durable_seq_.load(); }
+  std::uint64_t position() const { return position_.load(); }
+  // Writes appended and not yet answered by the log (the actor may not retire meanwhile).
+  std::atomic<int> in_flight{0};
+  // Set by the actor while it waits for a seq to become durable: every commit then wakes it.
+  std::atomic<bool> wants_commits{false};
   // A durable write: the author's socket starts watching (if asked), then every frame goes out.
   void commit(const std::vector<std::pair<std::uint64_t, frame_ptr>>& frames,
               const std::weak_ptr<frame_sink>& watch, const std::string& watcher_id) {
@@ -108,6 +123,8 @@ class feed {
   std::mutex mutex_;
   std::vector<frame_ptr> frames_;  // index seq - 1
   std::vector<subscriber> subs_;
+  std::atomic<std::uint64_t> durable_seq_{0};
+  std::atomic<std::uint64_t> position_{0};
 };
 
 struct conversation_state {
@@ -115,9 +132,8 @@ struct conversation_state {
   std::string id;
   bool hydrated = false;
   state s;
-  std::shared_ptr<feed> frames;   // durable frames and watchers
-  std::uint64_t durable_seq = 0;
-  std::uint64_t last_position = 0;
+  std::shared_ptr<feed> frames;   // durable frames and watchers; the durable frontier
+  // Writes that need the actor after they are durable (control answers, closing), in order.
   std::deque<pending_write> pending;
   std::vector<std::pair<std::uint64_t, std::function<void()>>> after_durable;
   std::unordered_map<std::string, std::pair<std::uint64_t, party>> typing;  // id -> (gen, who)
@@ -143,7 +159,7 @@ std::string info_json(const state& s) {
 }
 
 conversation_info info_of(const conversation_state& st, std::uint64_t position) {
-  return {st.s.id, st.s.status, st.durable_seq, info_json(st.s), position};
+  return {st.s.id, st.s.status, st.frames->durable_seq(), info_json(st.s), position};
 }
 
 void fail_everything(conversation_state& st, const failure& f) {
@@ -177,14 +193,25 @@ void write(self_ptr self, pending_write p) {
       ack = ack_info{st.id, m->seq, m->ts, m->client_msg_id, 0};
     envs.push_back(std::move(env));
   }
-  for (auto& e : p.events) evolve(st.s, e);
-  // Runs on the writer thread once durable: the author's ack first, then everyone's frames,
-  // then the actor's own bookkeeping.
+  std::uint64_t last_wire_seq = 0;
+  bool closes = false;
+  for (auto& e : p.events) {
+    evolve(st.s, e);
+    if (auto seq = wire_seq(e)) last_wire_seq = seq;
+    if (auto* sc = std::get_if<status_changed>(&e); sc && sc->status == "closed") closes = true;
+  }
+  // A plain message needs nothing from the actor once durable: the callback acks and sends
+  // the frames, and advances the feed's durable frontier. Only control answers, a close, a
+  // failure, or a duplicate waiting for its original wake the actor again (one CAF wake-up
+  // fewer per message).
+  bool needs_actor = p.info != nullptr || closes;
+  // Runs on the writer thread once durable: the author's ack first, then everyone's frames.
   events::append_callback on_commit =
       [h = caf::actor_cast<caf::actor>(self), feed = st.frames, frames = std::move(frames),
-       ack, done = std::move(p.ack), watch = p.watch,
-       watcher = p.watcher_id](const events::append_result& r) mutable {
+       ack, done = std::move(p.ack), watch = p.watch, watcher = p.watcher_id, last_wire_seq,
+       needs_actor](const events::append_result& r) mutable {
         if (r.st.ok()) {
+          feed->durable(last_wire_seq, r.last_position);
           if (done && ack) {
             ack->position = r.last_position;
             done({}, *ack);
@@ -193,10 +220,15 @@ void write(self_ptr self, pending_write p) {
         } else if (done) {
           done({errc::unavailable, "storage failed: " + r.st.message()}, {});
         }
-        handoff::release();
-        caf::anon_send(h, committed_msg{r});
+        bool wake = !r.st.ok() || needs_actor || feed->wants_commits.load();
+        feed->in_flight.fetch_sub(1);
+        if (wake) {
+          handoff::release();
+          caf::anon_send(h, committed_msg{r, needs_actor});
+        }
       };
-  st.pending.push_back(std::move(p));
+  st.frames->in_flight.fetch_add(1);
+  if (needs_actor) st.pending.push_back(std::move(p));
   auto refused = st.env.writer->append(std::move(envs), std::move(on_commit));
   if (!refused.ok()) on_commit({refused, 0, 0, 0});
 }
@@ -238,11 +270,15 @@ caf::behavior running(self_ptr self) {
           auto ref = *o.duplicate_of;
           auto answer = [self, ref, cid = m.msg.client_msg_id, done = m.done] {
             auto& st = self->state;
-            if (ref.seq > st.durable_seq)
+            if (ref.seq > st.frames->durable_seq())
               return done({errc::unavailable, "the original message was not stored"}, {});
-            done({}, ack_info{st.id, ref.seq, ref.ts, cid, st.last_position});
+            done({}, ack_info{st.id, ref.seq, ref.ts, cid, st.frames->position()});
           };
-          if (ref.seq <= st.durable_seq) return answer();
+          if (ref.seq <= st.frames->durable_seq()) return answer();
+          // Ask for a wake-up on every commit, then look again: a commit that landed in
+          // between has either been seen here or will send committed_msg.
+          st.frames->wants_commits.store(true);
+          if (ref.seq <= st.frames->durable_seq()) return answer();
           st.after_durable.emplace_back(ref.seq, std::move(answer));
           return;
         }
@@ -313,7 +349,6 @@ caf::behavior running(self_ptr self) {
       [=](committed_msg& c) {
         handoff::acquire();
         auto& st = self->state;
-        if (st.pending.empty()) return;
         if (!c.result.st.ok()) {
           failure f{errc::unavailable, "storage failed: " + c.result.st.message()};
           fail_everything(st, f);
@@ -321,27 +356,30 @@ caf::behavior running(self_ptr self) {
           self->become(refusing(self, f));
           return;
         }
-        auto p = std::move(st.pending.front());
-        st.pending.pop_front();
-        st.last_position = c.result.last_position;
-        bool closed = false;
-        for (auto& e : p.events)
-          if (auto* sc = std::get_if<status_changed>(&e); sc && sc->status == "closed") closed = true;
         // The ack and the frames already went out from the commit callback (see write()).
-        for (auto& e : p.events)
-          if (auto seq = wire_seq(e)) st.durable_seq = seq;
-        if (p.info) p.info({}, info_of(st, c.result.last_position));
-        if (closed) st.env.service->conversation_closed(st.s.visitor.id, st.id);
+        if (c.needs_actor && !st.pending.empty()) {
+          auto p = std::move(st.pending.front());
+          st.pending.pop_front();
+          bool closed = false;
+          for (auto& e : p.events)
+            if (auto* sc = std::get_if<status_changed>(&e); sc && sc->status == "closed")
+              closed = true;
+          if (p.info) p.info({}, info_of(st, c.result.last_position));
+          if (closed) st.env.service->conversation_closed(st.s.visitor.id, st.id);
+        }
+        auto durable = st.frames->durable_seq();
         std::erase_if(st.after_durable, [&](auto& w) {
-          if (w.first > st.durable_seq) return false;
+          if (w.first > durable) return false;
           w.second();
           return true;
         });
+        if (st.after_durable.empty()) st.frames->wants_commits.store(false);
       },
       [=](idle_tick) {
         auto& st = self->state;
         auto idle_for = std::chrono::steady_clock::now() - st.last_active;
-        if (!st.frames->watched() && st.pending.empty() && idle_for >= st.env.opts.actor_idle &&
+        if (!st.frames->watched() && st.frames->in_flight.load() == 0 && st.pending.empty() &&
+            idle_for >= st.env.opts.actor_idle &&
             st.env.service->retire(st.id, self)) {
           self->quit();
           return;
@@ -380,6 +418,7 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
         handoff::acquire();
         auto& st = self->state;
         std::vector<frame_ptr> frames;
+        std::uint64_t durable_seq = 0, position = 0;
         if (m.st.ok()) {
           for (auto& env : m.evs) {
             auto e = decode_event(env.type, env.version, env.data);
@@ -391,12 +430,12 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
             if (auto seq = wire_seq(*e)) {
               frames.push_back(
                   std::make_shared<const std::string>(render_frame(st.id, *e, env.data)));
-              st.durable_seq = seq;
+              durable_seq = seq;
             }
-            st.last_position = env.position;
+            position = env.position;
           }
         }
-        st.frames->load(std::move(frames));
+        st.frames->load(std::move(frames), durable_seq, position);
         st.hydrated = true;
         self->set_default_handler(caf::print_and_drop);
         if (!m.st.ok() || !st.s.exists()) {

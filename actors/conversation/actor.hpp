@@ -53,6 +53,7 @@ struct hydrated_msg {
 };
 struct committed_msg {
   events::append_result result;
+  bool needs_actor = false;  // the write is in the actor's pending queue (control answer, close)
 };
 struct typing_expired {
   std::string sender_id;

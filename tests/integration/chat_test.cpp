@@ -260,6 +260,36 @@ TEST_F(Idempotency, ResentClientMsgId_ReturnsTheSameAckAndIsDeliveredOnce) {
                                                             << visitor->describe();
 }
 
+TEST_F(Idempotency, ResentBeforeTheFirstAck_BothAnswerTheSameSeqAndItIsStoredOnce) {
+  auto visitor = connect_visitor();
+  ASSERT_TRUE(visitor);
+  auto opened = send_message(*visitor, "open", "Open the conversation");
+  ASSERT_TRUE(opened);
+  ASSERT_EQ(str_of(*opened, "type"), "ack") << opened->dump();
+  const std::string conv = str_of(*opened, "conversation_id");
+
+  // Back to back: the resend reaches the conversation while the original is still being
+  // written, and must wait for it instead of storing a second copy.
+  json frame = {{"type", "message"}, {"client_msg_id", "twice"}, {"text", "Sent twice"}};
+  ASSERT_TRUE(visitor->send(frame));
+  ASSERT_TRUE(visitor->send(frame));
+  auto first = visitor->next(is_reply_to("twice"));
+  auto second = visitor->next(is_reply_to("twice"));
+  ASSERT_TRUE(first && second) << visitor->describe();
+  ASSERT_EQ(str_of(*first, "type"), "ack") << first->dump();
+  ASSERT_EQ(str_of(*second, "type"), "ack") << second->dump();
+  EXPECT_EQ(seq_of(*first), seq_of(*second));
+  EXPECT_EQ(first->value("ts", json()), second->value("ts", json()));
+
+  auto marker = send_message(*visitor, "after", "After the resend");
+  ASSERT_TRUE(marker);
+  ASSERT_EQ(str_of(*marker, "type"), "ack") << marker->dump();
+  ASSERT_TRUE(visitor->saw(is_message(conv, "after"))) << visitor->describe();
+  EXPECT_EQ(count_messages(visitor->received(), "twice"), 1u) << visitor->describe();
+  EXPECT_EQ(seq_of(*marker), seq_of(*first) + 1) << "the resend must not take a seq";
+  EXPECT_TRUE(seqs_are_consecutive(visitor->event_seqs(conv), 1)) << visitor->describe();
+}
+
 TEST_F(Idempotency, ResendAfterReconnect_ReturnsTheSameAckAndStoresNothing) {
   auto visitor = connect_visitor();
   ASSERT_TRUE(visitor);
