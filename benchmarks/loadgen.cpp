@@ -381,6 +381,88 @@ std::string json_id(const json& j, const char* key) {
   return it->dump();
 }
 
+// The few top-level fields the hot path reads from ack/message/status frames, found by one
+// pass over the text instead of building a DOM (the load generator shares the CPU with the
+// server, so every microsecond it spends per frame is taken from the server). Strings with
+// escapes, non-string ids or anything unexpected make scan() fail and the caller falls back to
+// a full parse.
+struct hot_fields {
+  std::string_view type, client_msg_id, conversation_id;
+  int64_t seq = -1;
+
+  bool scan(std::string_view s) {
+    size_t i = 0;
+    auto ws = [&] {
+      while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) ++i;
+    };
+    // A string at s[i] == '"'; sets `out` to its contents, fails on escapes when `plain`.
+    auto str = [&](std::string_view* out, bool plain) {
+      size_t start = ++i;
+      bool escaped = false;
+      for (; i < s.size() && s[i] != '"'; ++i)
+        if (s[i] == '\\') escaped = true, ++i;
+      if (i >= s.size() || (plain && escaped)) return false;
+      if (out) *out = s.substr(start, i - start);
+      ++i;
+      return true;
+    };
+    // Any value, skipped (nested objects/arrays by depth, strings may hold brackets).
+    auto skip = [&] {
+      int depth = 0;
+      do {
+        if (i >= s.size()) return false;
+        char c = s[i];
+        if (c == '"') {
+          if (!str(nullptr, false)) return false;
+          continue;
+        }
+        if (c == '{' || c == '[') ++depth;
+        else if (c == '}' || c == ']') {
+          if (depth == 0) return true;  // the end of the enclosing object: value ended
+          --depth;
+        } else if (c == ',' && depth == 0) {
+          return true;
+        }
+        ++i;
+      } while (depth > 0 || (i < s.size() && s[i] != ',' && s[i] != '}'));
+      return true;
+    };
+    ws();
+    if (i >= s.size() || s[i] != '{') return false;
+    ++i;
+    for (;;) {
+      ws();
+      if (i < s.size() && s[i] == '}') return !type.empty();
+      std::string_view key;
+      if (i >= s.size() || s[i] != '"' || !str(&key, true)) return false;
+      ws();
+      if (i >= s.size() || s[i] != ':') return false;
+      ++i;
+      ws();
+      std::string_view* target = key == "type"              ? &type
+                                 : key == "client_msg_id"   ? &client_msg_id
+                                 : key == "conversation_id" ? &conversation_id
+                                                            : nullptr;
+      if (target) {
+        if (i >= s.size() || s[i] != '"' || !str(target, true)) return false;
+      } else if (key == "seq") {
+        auto [end, ec] = std::from_chars(s.data() + i, s.data() + s.size(), seq);
+        if (ec != std::errc{}) return false;
+        i = static_cast<size_t>(end - s.data());
+      } else if (!skip()) {
+        return false;
+      }
+      ws();
+      if (i < s.size() && s[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (i < s.size() && s[i] == '}') return !type.empty();
+      return false;
+    }
+  }
+};
+
 // GCC 12 coroutine bugs met here: braced json initializers inside a co_await expression do not
 // compile ("array used as initializer"), and the controller's run_state& reached its callees as a
 // garbage reference (fixed by passing a pointer and hoisting co_await out of the if condition).
@@ -820,7 +902,7 @@ class pair_session : public std::enable_shared_from_this<pair_session> {
     if (opt_.mode == run_mode::closed) wake_.cancel();
   }
 
-  message_record* own_record(const std::string& client_msg_id) {
+  message_record* own_record(std::string_view client_msg_id) {
     int pair = -1;
     uint64_t counter = 0;
     if (!parse_client_msg_id(client_msg_id, pair, counter)) return nullptr;
@@ -865,6 +947,11 @@ class pair_session : public std::enable_shared_from_this<pair_session> {
   }
 
   void on_visitor_frame(std::string_view text, int64_t t) {
+    if (hot_fields h; h.scan(text) && h.seq >= 0) {
+      if (h.type == "ack" && !h.client_msg_id.empty()) return on_visitor_ack(h.client_msg_id, h.seq, t);
+      if ((h.type == "message" || h.type == "status") && !h.conversation_id.empty())
+        return on_visitor_event(h.type, h.conversation_id, h.seq, h.client_msg_id);
+    }
     json j = json::parse(text.begin(), text.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       g_errors.add("visitor bad frame", std::string(text.substr(0, 200)));
@@ -872,31 +959,41 @@ class pair_session : public std::enable_shared_from_this<pair_session> {
     }
     const std::string type = json_string(j, "type");
     if (type == "ack") {
-      message_record* rec = own_record(json_string(j, "client_msg_id"));
-      if (!rec) return;
-      if (++rec->acks > 1) {
-        ++duplicate_acks;
-        return;
-      }
-      rec->ack_ns = t;
-      rec->ack_seq = json_int(j, "seq", 0);
-      if (rec->deliveries > 0) complete(*rec);
+      on_visitor_ack(json_string(j, "client_msg_id"), json_int(j, "seq", 0), t);
     } else if (type == "message" || type == "status") {
-      if (json_id(j, "conversation_id") != conversation_id_) {
-        ++foreign_frames;
-        return;
-      }
-      if (!check_seq(json_int(j, "seq", 0), visitor_last_seq_, visitor_duplicate_frames)) return;
-      // The contract gives the author its ack before the message frame.
-      if (type == "message") {
-        message_record* rec = own_record(json_string(j, "client_msg_id"));
-        if (rec && rec->acks == 0) ++echo_before_ack;
-      }
+      on_visitor_event(type, json_id(j, "conversation_id"), json_int(j, "seq", 0),
+                       json_string(j, "client_msg_id"));
     } else if (type == "error") {
       on_error_frame(j, "visitor");
     } else if (type == "pong" && json_string(j, "id") == k_sync_id) {
       visitor_synced_ = true;
       wake_.cancel();
+    }
+  }
+
+  void on_visitor_ack(std::string_view client_msg_id, int64_t seq, int64_t t) {
+    message_record* rec = own_record(client_msg_id);
+    if (!rec) return;
+    if (++rec->acks > 1) {
+      ++duplicate_acks;
+      return;
+    }
+    rec->ack_ns = t;
+    rec->ack_seq = seq;
+    if (rec->deliveries > 0) complete(*rec);
+  }
+
+  void on_visitor_event(std::string_view type, std::string_view conversation_id, int64_t seq,
+                        std::string_view client_msg_id) {
+    if (conversation_id != conversation_id_) {
+      ++foreign_frames;
+      return;
+    }
+    if (!check_seq(seq, visitor_last_seq_, visitor_duplicate_frames)) return;
+    // The contract gives the author its ack before the message frame.
+    if (type == "message") {
+      message_record* rec = own_record(client_msg_id);
+      if (rec && rec->acks == 0) ++echo_before_ack;
     }
   }
 
@@ -922,6 +1019,9 @@ class pair_session : public std::enable_shared_from_this<pair_session> {
   }
 
   void on_agent_frame(std::string_view text, int64_t t) {
+    if (hot_fields h; h.scan(text) && h.seq >= 0 && !h.conversation_id.empty() &&
+                      (h.type == "message" || h.type == "status"))
+      return on_agent_event(h.type, h.conversation_id, h.seq, h.client_msg_id, t);
     json j = json::parse(text.begin(), text.end(), nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
       g_errors.add("agent bad frame", std::string(text.substr(0, 200)));
@@ -929,27 +1029,33 @@ class pair_session : public std::enable_shared_from_this<pair_session> {
     }
     const std::string type = json_string(j, "type");
     if (type == "message" || type == "status") {
-      if (json_id(j, "conversation_id") != conversation_id_) {
-        ++foreign_frames;
-        return;
-      }
-      if (!check_seq(json_int(j, "seq", 0), agent_last_seq_, agent_duplicate_frames)) return;
-      if (type != "message") return;
-      message_record* rec = own_record(json_string(j, "client_msg_id"));
-      if (!rec) return;
-      if (++rec->deliveries > 1) {
-        ++agent_duplicate_frames;  // same client_msg_id under a new seq: stored twice
-        return;
-      }
-      rec->deliver_ns = t;
-      g_delivered.fetch_add(1, std::memory_order_relaxed);
-      if (rec->acks > 0) complete(*rec);
+      on_agent_event(type, json_id(j, "conversation_id"), json_int(j, "seq", 0),
+                     json_string(j, "client_msg_id"), t);
     } else if (type == "error") {
       on_error_frame(j, "agent");
     } else if (type == "pong" && json_string(j, "id") == k_sync_id) {
       agent_synced_ = true;
       wake_.cancel();
     }
+  }
+
+  void on_agent_event(std::string_view type, std::string_view conversation_id, int64_t seq,
+                      std::string_view client_msg_id, int64_t t) {
+    if (conversation_id != conversation_id_) {
+      ++foreign_frames;
+      return;
+    }
+    if (!check_seq(seq, agent_last_seq_, agent_duplicate_frames)) return;
+    if (type != "message") return;
+    message_record* rec = own_record(client_msg_id);
+    if (!rec) return;
+    if (++rec->deliveries > 1) {
+      ++agent_duplicate_frames;  // same client_msg_id under a new seq: stored twice
+      return;
+    }
+    rec->deliver_ns = t;
+    g_delivered.fetch_add(1, std::memory_order_relaxed);
+    if (rec->acks > 0) complete(*rec);
   }
 
   const options& opt_;
