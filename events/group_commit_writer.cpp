@@ -37,8 +37,9 @@ status group_commit_writer::append(std::vector<envelope> events, append_callback
   if (failed_.load(std::memory_order_relaxed))
     return status::error("event log is read-only after a write failure: " + failure_);
   if (stopping_) return status::error("event log is shutting down");
+  queued_events_ += events.size();
   queue_.push_back({std::move(events), std::move(done), std::chrono::steady_clock::now()});
-  if (queue_.size() == 1) wake_.notify_one();
+  if (idle_ || (lingering_ && queued_events_ >= opts_.interval_max_events)) wake_.notify_one();
   return {};
 }
 
@@ -76,14 +77,25 @@ void group_commit_writer::run() {
   for (;;) {
     {
       std::unique_lock lock{mutex_};
+      idle_ = true;
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      idle_ = false;
+      if (opts_.min_commit_interval.count() > 0) {
+        lingering_ = true;
+        wake_.wait_until(lock, last_start_ + opts_.min_commit_interval, [this] {
+          return stopping_ || queued_events_ >= opts_.interval_max_events;
+        });
+        lingering_ = false;
+      }
       if (queue_.empty()) return;  // stopping and drained
+      last_start_ = std::chrono::steady_clock::now();
       std::size_t events = 0, bytes = 0;
       while (!queue_.empty() && (batch.empty() || (events < opts_.max_batch_events &&
                                                    bytes < opts_.max_batch_bytes))) {
         auto& r = queue_.front();
         events += r.events.size();
         for (auto& e : r.events) bytes += e.data.size() + e.stream.size() + 64;
+        queued_events_ -= r.events.size();
         batch.push_back(std::move(r));
         queue_.pop_front();
       }

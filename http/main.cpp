@@ -44,6 +44,7 @@ const flag kFlags[] = {
     {"ws-backlog-max", "SWITCHBOARD_WS_BACKLOG_MAX", "1048576", "outbound bytes queued per socket before it is closed with 1008"},
     {"ws-rate", "SWITCHBOARD_WS_RATE", "1000", "frames per second per socket (bursts of twice that)"},
     {"login-rate", "SWITCHBOARD_LOGIN_RATE", "10", "login attempts per minute per IP"},
+    {"commit-interval-us", "SWITCHBOARD_COMMIT_INTERVAL_US", "1000", "under load, start an fsync at most this often (0 = back to back; an idle server commits at once)"},
     {"actor-idle-seconds", "SWITCHBOARD_ACTOR_IDLE_SECONDS", "120", "idle conversation actors stop after this long"},
     {"rebuild-projections", "SWITCHBOARD_REBUILD_PROJECTIONS", "false", "rebuild the read models from position 0 at start"},
 };
@@ -119,13 +120,14 @@ int main(int argc, char** argv) {
   bool replay = false;
   if (!parse_flags(argc, argv, f, replay)) return 2;
   unsigned long long port, io_threads, actor_threads, reader_threads, ttl, frame_max, backlog,
-      ws_rate, login_rate, idle;
+      ws_rate, login_rate, idle, commit_interval;
   if (!to_uint(f["http-port"], 65535, port) || !to_uint(f["io-threads"], 64, io_threads) ||
       !to_uint(f["actor-threads"], 64, actor_threads) ||
       !to_uint(f["reader-threads"], 64, reader_threads) || !to_uint(f["token-ttl-hours"], 24 * 365, ttl) ||
       !to_uint(f["ws-frame-max"], 64 << 20, frame_max) ||
       !to_uint(f["ws-backlog-max"], 1ull << 32, backlog) || !to_uint(f["ws-rate"], 1000000, ws_rate) ||
       !to_uint(f["login-rate"], 100000, login_rate) || !to_uint(f["actor-idle-seconds"], 86400, idle) ||
+      !to_uint(f["commit-interval-us"], 1000000, commit_interval) ||
       io_threads == 0 || actor_threads == 0 || reader_threads == 0 || ttl == 0 || frame_max < 1024) {
     std::fprintf(stderr, "a numeric flag is out of range (see --help)\n");
     return 2;
@@ -154,7 +156,9 @@ int main(int argc, char** argv) {
   }
 
   sb::http::metrics stats;
-  sb::events::group_commit_writer writer{*log, {}};
+  sb::events::group_commit_writer::options writer_opts;
+  writer_opts.min_commit_interval = std::chrono::microseconds(commit_interval);
+  sb::events::group_commit_writer writer{*log, writer_opts};
   writer.on_commit([&history](std::uint64_t pos) { history.notify(pos); });
   writer.on_batch([&stats](const sb::events::batch_stats& b) {
     if (!b.ok) return stats.append_failures_total->Increment(static_cast<double>(b.events));

@@ -142,8 +142,8 @@ TEST(Log, ReopenAfterCrash_ContinuesPositionsWithoutGapsOrReuse) {
 TEST(Log, GroupCommit_BatchesConcurrentAppendersAndLosesNothing) {
   test::temp_dir dir;
   auto log = open_log(dir.path());
+  std::atomic<std::size_t> batches{0};  // before the writer: its thread calls the observer
   group_commit_writer w{*log, {}};
-  std::atomic<std::size_t> batches{0};
   w.on_batch([&](const batch_stats&) { ++batches; });
   constexpr int kThreads = 8, kPerThread = 500, kWindow = 16;
   std::mutex m;
@@ -237,6 +237,55 @@ class failing_fs : public rocksdb::FileSystemWrapper {
     failing_fs* fs_;
   };
 };
+
+TEST(Log, CommitInterval_AnIdleWriterCommitsAtOnce_ABusyOneGathersTheNextBatch) {
+  using namespace std::chrono_literals;
+  using clock = std::chrono::steady_clock;
+  test::temp_dir dir;
+  auto log = open_log(dir.path());
+  group_commit_writer::options opts;
+  opts.min_commit_interval = 400ms;
+  opts.interval_max_events = 50;
+  // Declared before the writer: its thread calls the observer after the append callbacks.
+  std::mutex m;
+  std::vector<std::size_t> batch_requests;
+  std::promise<append_result> p2, p3;
+  group_commit_writer w{*log, opts};
+  w.on_batch([&](const batch_stats& b) {
+    std::lock_guard lock{m};
+    batch_requests.push_back(b.requests);
+  });
+
+  // Idle: a lone append does not wait for the interval.
+  auto t0 = clock::now();
+  ASSERT_TRUE(append_now(w, {event_for("conversation/a", 1)}).st.ok());
+  EXPECT_LT(clock::now() - t0, 300ms) << "an idle writer must commit at once";
+
+  // Busy: two appends right after a commit wait for the interval and share one fsync.
+  ASSERT_TRUE(w.append({event_for("conversation/a", 2)}, [&](const append_result& r) { p2.set_value(r); }).ok());
+  ASSERT_TRUE(w.append({event_for("conversation/a", 3)}, [&](const append_result& r) { p3.set_value(r); }).ok());
+  auto r2 = p2.get_future().get();
+  auto r3 = p3.get_future().get();
+  ASSERT_TRUE(r2.st.ok() && r3.st.ok());
+  EXPECT_EQ(r3.last_position, r2.last_position + 1);
+  for (int i = 0; i < 200; ++i) {  // the observer runs just after the callbacks
+    std::this_thread::sleep_for(5ms);
+    std::lock_guard lock{m};
+    if (batch_requests.size() >= 2) break;
+  }
+  {
+    std::lock_guard lock{m};
+    ASSERT_EQ(batch_requests.size(), 2u);
+    EXPECT_EQ(batch_requests[1], 2u) << "the appends made during the interval share a batch";
+  }
+
+  // Busy but with interval_max_events waiting: no waiting out the interval.
+  std::vector<envelope> many;
+  for (std::uint64_t i = 4; i < 4 + 50; ++i) many.push_back(event_for("conversation/a", i));
+  auto t1 = clock::now();
+  ASSERT_TRUE(append_now(w, std::move(many)).st.ok());
+  EXPECT_LT(clock::now() - t1, 300ms) << "a full batch must not wait for the interval";
+}
 
 TEST(Log, FsyncFailure_IsAnErrorNeverAnAck_AndTheLogTurnsReadOnly) {
   test::temp_dir dir;
