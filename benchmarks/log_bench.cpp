@@ -147,9 +147,11 @@ void BM_GroupCommit(benchmark::State& state) {
 
   temp_dir dir;
   auto log = open_log(dir);
-  group_commit_writer writer{*log, group_commit_writer::options{}};  // sync=true by default
-
+  // Before the writer: its thread calls the observer until the writer is destroyed.
   std::atomic<std::uint64_t> batches{0}, batch_events{0}, write_ns{0}, requests{0}, latency_ns{0};
+  group_commit_writer::options opts;  // sync=true by default
+  opts.min_commit_interval = std::chrono::microseconds(state.range(2));
+  group_commit_writer writer{*log, opts};
   writer.on_batch([&](const batch_stats& s) {
     batches.fetch_add(1, std::memory_order_relaxed);
     batch_events.fetch_add(s.events, std::memory_order_relaxed);
@@ -227,11 +229,14 @@ void BM_GroupCommit(benchmark::State& state) {
         static_cast<double>(latency_ns.load()) / static_cast<double>(requests.load()) / 1e6;
   }
 }
+// Args: appender threads, events per append, --commit-interval-us (the server's default is 1000).
 BENCHMARK(BM_GroupCommit)
-    ->Args({1, 1})
-    ->Args({4, 1})
-    ->Args({16, 1})
-    ->Args({64, 1})
+    ->Args({1, 1, 0})
+    ->Args({4, 1, 0})
+    ->Args({16, 1, 0})
+    ->Args({64, 1, 0})
+    ->Args({16, 1, 1000})
+    ->Args({64, 1, 1000})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
