@@ -13,6 +13,7 @@
 #include "events/blocking_pool.hpp"
 #include "events/group_commit_writer.hpp"
 #include "http/metrics.hpp"
+#include "http/staff_sockets.hpp"
 #include "projections/history_fold.hpp"
 #include "projections/history_projection.hpp"
 
@@ -164,8 +165,9 @@ void handle_auth(app& a, const api_request& req, const std::vector<std::string>&
     auto s = authenticate_staff(a, token);
     if (!s) return respond(error(errc::unauthorized, "missing or invalid token"));
     a.dir.revoke_token(s->who.workspace_id, s->token_id, s->token_exp,
-                       [respond](const write_result& r) {
+                       [&a, respond, token_id = s->token_id](const write_result& r) {
                          if (r.error.code != errc::ok) return respond(error(r.error));
+                         a.staff.close_token(token_id, 4401, "logged out");
                          respond(reply(200, {{"ok", true}, {"position", r.position}}));
                        });
     return;
@@ -207,7 +209,10 @@ void handle_users(app& a, const staff& s, const api_request& req,
     auto id = parts[3];
     if (req.method == "DELETE") {
       if (id == s.user_id) return respond(error(errc::conflict, "you cannot delete yourself"));
-      return a.dir.delete_user(ws, id, [respond](const write_result& r) { write_answer(respond, 200, r); });
+      return a.dir.delete_user(ws, id, [&a, respond, id](const write_result& r) {
+        if (r.error.code == errc::ok) a.staff.close_user(id, 4401, "user deleted");
+        write_answer(respond, 200, r);
+      });
     }
     auto body = object_body(req, respond);
     if (!body) return;

@@ -28,6 +28,7 @@ class history_projection;
 namespace sb::http {
 
 struct metrics;
+class staff_sockets;
 
 struct limits {
   std::size_t ws_frame_max = 64 * 1024;
@@ -49,6 +50,7 @@ struct app {
   projections::history_projection& history;
   const token_signer& tokens;
   metrics& stats;
+  staff_sockets& staff;  // open staff sockets, closed on logout and user deletion
   limits lim;
   std::chrono::hours token_ttl{12};
   std::chrono::hours visitor_token_ttl{24 * 365};

@@ -19,6 +19,7 @@
 #include "events/log.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
+#include "http/staff_sockets.hpp"
 #include "projections/history_projection.hpp"
 
 namespace {
@@ -211,7 +212,8 @@ int main(int argc, char** argv) {
   auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, chat_opts);
   for (auto& [visitor, cid] : history.open_conversations()) chat->restore_open_conversation(visitor, cid);
 
-  sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, {}};
+  sb::http::staff_sockets staff;
+  sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, staff, {}};
   app.lim.ws_frame_max = frame_max;
   app.lim.ws_backlog_max = backlog;
   app.lim.ws_frames_per_second = static_cast<double>(ws_rate);

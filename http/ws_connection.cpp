@@ -2,10 +2,12 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
 #include "actors/json_text.hpp"
+#include "http/staff_sockets.hpp"
 #include "actors/tokens.hpp"
 #include "http/metrics.hpp"
 #include "projections/history_projection.hpp"
@@ -153,9 +155,14 @@ void ws_connection::handle_text(std::string_view text) {
   else on_agent_frame(type, f);
 }
 
+ws_connection::~ws_connection() {
+  if (staff_handle_) app_.staff.remove(staff_handle_);
+}
+
 void ws_connection::on_close() {
   for (auto& [cid, seq] : last_seq_) app_.chat.unsubscribe(cid, this);
   last_seq_.clear();
+  if (staff_handle_) app_.staff.remove(std::exchange(staff_handle_, 0));
 }
 
 void ws_connection::subscribe(const std::string& cid, std::uint64_t after_seq,
@@ -238,6 +245,17 @@ void ws_connection::on_hello_agent(const json& f) {
   }
   who_ = s->who;
   greeted_ = true;
+  // Logging out or deleting the user closes this socket; so does the token's expiry.
+  staff_handle_ = app_.staff.add(s->user_id, s->token_id,
+                                 [w = weak_from_this()](std::uint16_t code, const std::string& reason) {
+                                   if (auto self = w.lock())
+                                     self->on_strand([code, reason](ws_connection& c) {
+                                       if (auto t = c.transport_.lock()) t->close(code, reason);
+                                     });
+                                 });
+  if (auto t = transport_.lock())
+    t->close_at(std::chrono::system_clock::time_point{std::chrono::milliseconds{s->token_exp}}, 4401,
+                "token expired");
   auto user = app_.dir.user_by_id(s->user_id);
   json conversations = app_.history.list(who_.workspace_id, "", 100, "")["items"];
   // The queue: every waiting conversation, oldest first (position 1 is served next).

@@ -28,6 +28,9 @@ class ws_transport {
   virtual void send(std::shared_ptr<const std::string> frame, bool bounded = true) = 0;
   virtual void dispatch(std::function<void()> fn) = 0;              // any thread -> strand
   virtual void close(std::uint16_t code, std::string reason) = 0;   // strand only
+  // strand only: close(code, reason) at `when` unless closed before (a staff token's expiry).
+  virtual void close_at(std::chrono::system_clock::time_point when, std::uint16_t code,
+                        std::string reason) = 0;
 };
 
 class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_connection> {
@@ -36,6 +39,8 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   // For visitors, `site_key` and `workspace_id` come from the widget checked at the upgrade.
   ws_connection(app& a, kind k, std::weak_ptr<ws_transport> transport, std::string site_key = {},
                 std::string workspace_id = {});
+
+  ~ws_connection() override;
 
   void on_text(std::string_view text);
   void on_close();
@@ -65,6 +70,7 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   std::string site_key_;
   std::string workspace_id_;
   bool greeted_ = false;
+  std::uint64_t staff_handle_ = 0;  // registration in app.staff (agent sockets), 0 if none
   bool hello_pending_ = false;
   conversation::principal who_;
   std::vector<std::string> held_;  // frames that came while the hello was being answered

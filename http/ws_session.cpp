@@ -106,6 +106,18 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
 
   void dispatch(std::function<void()> fn) override { net::post(ws_.get_executor(), std::move(fn)); }
 
+  void close_at(std::chrono::system_clock::time_point when, std::uint16_t code,
+                std::string reason) override {
+    if (closing_) return;
+    // timer_ served the hello timeout, which the greeting has made moot; close() re-arms it.
+    timer_.expires_after(std::max(when - std::chrono::system_clock::now(),
+                                  std::chrono::system_clock::duration::zero()));
+    timer_.async_wait([w = weak_from_this(), code, reason](beast::error_code ec) {
+      auto s = w.lock();
+      if (!ec && s) s->close(code, reason);
+    });
+  }
+
   void close(std::uint16_t code, std::string reason) override {
     if (closing_) return;
     closing_ = true;

@@ -19,6 +19,7 @@
 #include "http/app.hpp"
 #include "http/metrics.hpp"
 #include "http/ws_connection.hpp"
+#include "http/staff_sockets.hpp"
 #include "projections/history_projection.hpp"
 #include "tests/support/store.hpp"
 
@@ -36,6 +37,12 @@ class fake_transport : public ws_transport {
     cv_.notify_one();
   }
   void close(std::uint16_t code, std::string) override { close_code = code; }
+  void close_at(std::chrono::system_clock::time_point when, std::uint16_t code, std::string) override {
+    close_at_time = when;
+    close_at_code = code;
+  }
+  std::optional<std::chrono::system_clock::time_point> close_at_time;
+  std::uint16_t close_at_code = 0;
 
   // Runs posted work until `pred` holds or 5 s pass.
   bool pump_until(const std::function<bool()>& pred) {
@@ -90,7 +97,7 @@ class WsProtocol : public ::testing::Test {
     opts.typing_timeout = std::chrono::milliseconds(300);  // 10 s in production
     chat_ = std::make_unique<chat_service>(*store_.log, *store_.writer, readers_, opts);
     app_ = std::make_unique<app>(app{*store_.log, *store_.writer, readers_, crypto_, *chat_, store_.directory(), *history_,
-                                     tokens_, stats_, {}});
+                                     tokens_, stats_, staff_, {}});
   }
   void TearDown() override {
     chat_.reset();
@@ -116,6 +123,7 @@ class WsProtocol : public ::testing::Test {
   events::blocking_pool readers_{1};
   events::blocking_pool crypto_{1};
   metrics stats_;
+  staff_sockets staff_;
   std::unique_ptr<chat_service> chat_;
   std::unique_ptr<app> app_;
   std::string workspace_, site_key_;
@@ -222,6 +230,24 @@ TEST_F(WsProtocol, AgentWelcome_ListsTheQueueOldestFirst) {
     EXPECT_EQ(q[i]["conversation_id"], opened[i]);
     EXPECT_EQ(q[i]["position"], i + 1);
   }
+}
+
+TEST_F(WsProtocol, AgentSocket_IsRegisteredUntilClosedAndClosesItselfWhenItsTokenExpires) {
+  auto staff_token = issue_staff_token(*app_, store_.directory().user_by_email("admin@example.com")->id, workspace_);
+  auto claims = tokens_.verify(staff_token, 0);
+  ASSERT_TRUE(claims);
+  auto t = std::make_shared<fake_transport>();
+  auto c = std::make_shared<ws_connection>(*app_, ws_connection::kind::agent, t);
+  ASSERT_EQ(exchange(*c, *t, json{{"type", "hello"}, {"token", staff_token}}.dump(), 1)["type"], "welcome");
+  ASSERT_TRUE(t->close_at_time);
+  EXPECT_EQ(t->close_at_code, 4401);
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(t->close_at_time->time_since_epoch()).count(),
+            (*claims)["exp"].get<std::int64_t>());
+  EXPECT_EQ(staff_.size(), 1u);
+  EXPECT_EQ(staff_.close_token((*claims)["jti"].get<std::string>(), 4401, "logged out"), 1u);
+  ASSERT_TRUE(t->pump_until([&] { return t->close_code == 4401; }));
+  c->on_close();
+  EXPECT_EQ(staff_.size(), 0u);
 }
 
 // A visitor with an open conversation, and the admin's agent socket watching it.
