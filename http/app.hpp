@@ -35,6 +35,8 @@ struct limits {
   std::size_t ws_backlog_max = 1 << 20;
   std::size_t http_body_max = 1 << 20;
   std::chrono::milliseconds agent_hello_timeout{10'000};
+  std::chrono::milliseconds ws_ping_interval{25'000};  // the server pings every socket this often
+  std::chrono::milliseconds ws_idle_timeout{60'000};   // a peer silent this long is dropped
   double ws_frames_per_second = 1000;  // per connection, bursts up to 2x
   double logins_per_minute = 10;     // per IP
   std::chrono::milliseconds min_position_wait{5000};

@@ -45,6 +45,8 @@ const flag kFlags[] = {
     {"ws-backlog-max", "SWITCHBOARD_WS_BACKLOG_MAX", "1048576", "outbound bytes queued per socket before it is closed with 1008"},
     {"ws-rate", "SWITCHBOARD_WS_RATE", "1000", "frames per second per socket (bursts of twice that)"},
     {"login-rate", "SWITCHBOARD_LOGIN_RATE", "10", "login attempts per minute per IP"},
+    {"ws-ping-seconds", "SWITCHBOARD_WS_PING_SECONDS", "25", "the server pings every WebSocket this often"},
+    {"ws-idle-seconds", "SWITCHBOARD_WS_IDLE_SECONDS", "60", "a WebSocket peer silent this long (no frame, no pong) is dropped"},
     {"commit-interval-us", "SWITCHBOARD_COMMIT_INTERVAL_US", "1000", "under load, start an fsync at most this often (0 = back to back; an idle server commits at once)"},
     {"actor-idle-seconds", "SWITCHBOARD_ACTOR_IDLE_SECONDS", "120", "idle conversation actors stop after this long"},
     {"rebuild-projections", "SWITCHBOARD_REBUILD_PROJECTIONS", "false", "rebuild the read models from position 0 at start"},
@@ -121,7 +123,7 @@ int main(int argc, char** argv) {
   bool replay = false;
   if (!parse_flags(argc, argv, f, replay)) return 2;
   unsigned long long port, io_threads, actor_threads, reader_threads, ttl, frame_max, backlog,
-      ws_rate, login_rate, idle, commit_interval;
+      ws_rate, login_rate, idle, commit_interval, ws_ping, ws_idle;
   if (!to_uint(f["http-port"], 65535, port) || !to_uint(f["io-threads"], 64, io_threads) ||
       !to_uint(f["actor-threads"], 64, actor_threads) ||
       !to_uint(f["reader-threads"], 64, reader_threads) || !to_uint(f["token-ttl-hours"], 24 * 365, ttl) ||
@@ -129,6 +131,8 @@ int main(int argc, char** argv) {
       !to_uint(f["ws-backlog-max"], 1ull << 32, backlog) || !to_uint(f["ws-rate"], 1000000, ws_rate) ||
       !to_uint(f["login-rate"], 100000, login_rate) || !to_uint(f["actor-idle-seconds"], 86400, idle) ||
       !to_uint(f["commit-interval-us"], 1000000, commit_interval) ||
+      !to_uint(f["ws-ping-seconds"], 3600, ws_ping) || !to_uint(f["ws-idle-seconds"], 86400, ws_idle) ||
+      ws_ping == 0 || ws_idle <= ws_ping ||
       io_threads == 0 || actor_threads == 0 || reader_threads == 0 || ttl == 0 || frame_max < 1024) {
     std::fprintf(stderr, "a numeric flag is out of range (see --help)\n");
     return 2;
@@ -216,6 +220,8 @@ int main(int argc, char** argv) {
   sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, staff, {}};
   app.lim.ws_frame_max = frame_max;
   app.lim.ws_backlog_max = backlog;
+  app.lim.ws_ping_interval = std::chrono::seconds(ws_ping);
+  app.lim.ws_idle_timeout = std::chrono::seconds(ws_idle);
   app.lim.ws_frames_per_second = static_cast<double>(ws_rate);
   app.lim.logins_per_minute = static_cast<double>(login_rate);
   app.token_ttl = std::chrono::hours(ttl);

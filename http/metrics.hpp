@@ -18,6 +18,7 @@ namespace sb::http {
   COUNTER(ws_frames_in_total, "WebSocket frames received")                                   \
   COUNTER(ws_frames_out_total, "WebSocket frames sent")                                      \
   COUNTER(ws_slow_consumers_closed_total, "Sockets closed because their backlog passed the bound") \
+  COUNTER(ws_idle_dropped_total, "Sockets dropped because the peer was silent past the idle timeout") \
   GAUGE(live_actors, "Conversation actors in memory")                                        \
   GAUGE(projection_lag_events, "Log events not yet applied by the history projection")       \
   GAUGE(log_position, "Position of the last durable event")

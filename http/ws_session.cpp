@@ -68,10 +68,16 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
 
   void run(beast::http::request<beast::http::string_body> req) {
     websocket::stream_base::timeout t;
-    t.handshake_timeout = std::chrono::seconds(30);
-    t.idle_timeout = std::chrono::seconds(50);  // a ping after 25 s of silence, drop after 50 s
-    t.keep_alive_pings = true;
+    t.handshake_timeout = std::chrono::seconds(30);  // also bounds the closing handshake
+    // Keepalive is ours (tick()): Beast's pings come every idle/2 and drop the peer after
+    // idle/2 without an answer, which cannot give the contract's 25 s pings and 60 s drop.
+    t.idle_timeout = websocket::stream_base::none();
+    t.keep_alive_pings = false;
     ws_.set_option(t);
+    // Pongs (and pings) count as signs of life; Beast answers pings itself.
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+      last_heard_ = std::chrono::steady_clock::now();
+    });
     ws_.read_message_max(app_.lim.ws_frame_max);
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(beast::http::field::server, "switchboard");
@@ -109,13 +115,11 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   void close_at(std::chrono::system_clock::time_point when, std::uint16_t code,
                 std::string reason) override {
     if (closing_) return;
-    // timer_ served the hello timeout, which the greeting has made moot; close() re-arms it.
-    timer_.expires_after(std::max(when - std::chrono::system_clock::now(),
-                                  std::chrono::system_clock::duration::zero()));
-    timer_.async_wait([w = weak_from_this(), code, reason](beast::error_code ec) {
-      auto s = w.lock();
-      if (!ec && s) s->close(code, reason);
-    });
+    expiry_ = std::chrono::steady_clock::now() +
+              std::max(when - std::chrono::system_clock::now(), std::chrono::system_clock::duration::zero());
+    expiry_code_ = code;
+    expiry_reason_ = std::move(reason);
+    arm();
   }
 
   void close(std::uint16_t code, std::string reason) override {
@@ -146,14 +150,47 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
       if (auto s = w.lock())
         net::post(s->ws_.get_executor(), [s] { s->close(1001, "server shutting down"); });
     });
-    if (kind_ == ws_connection::kind::agent) {
-      timer_.expires_after(app_.lim.agent_hello_timeout);
-      timer_.async_wait([w = weak_from_this()](beast::error_code ec) {
-        auto s = w.lock();
-        if (!ec && s && !s->conn_->greeted()) s->close(4401, "hello timeout");
-      });
-    }
+    auto now = std::chrono::steady_clock::now();
+    last_heard_ = now;
+    next_ping_ = now + app_.lim.ws_ping_interval;
+    if (kind_ == ws_connection::kind::agent) hello_deadline_ = now + app_.lim.agent_hello_timeout;
+    arm();
     do_read();
+  }
+
+  // One timer per socket serves every deadline: the agent's hello, the keepalive ping, the
+  // silent-peer drop and the staff token's expiry. (close() takes it over for its own cut.)
+  void arm() {
+    if (closing_) return;
+    auto at = std::min({next_ping_, last_heard_ + app_.lim.ws_idle_timeout, expiry_});
+    if (!conn_->greeted()) at = std::min(at, hello_deadline_);
+    timer_.expires_at(at);
+    timer_.async_wait([w = weak_from_this()](beast::error_code ec) {
+      if (auto s = w.lock(); s && !ec) s->tick();
+    });
+  }
+
+  void tick() {
+    if (closing_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (!conn_->greeted() && now >= hello_deadline_) return close(4401, "hello timeout");
+    if (now >= expiry_) return close(expiry_code_, expiry_reason_);
+    if (now >= last_heard_ + app_.lim.ws_idle_timeout) {
+      // Silent through two pings or more: the peer is gone; no closing handshake with it.
+      app_.stats.ws_idle_dropped_total->Increment();
+      closing_ = true;
+      beast::error_code ec;
+      beast::get_lowest_layer(ws_).socket().close(ec);
+      return;
+    }
+    if (now >= next_ping_) {
+      next_ping_ = now + app_.lim.ws_ping_interval;
+      if (!pinging_) {
+        pinging_ = true;
+        ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->pinging_ = false; });
+      }
+    }
+    arm();
   }
 
   void do_read() {
@@ -173,6 +210,7 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
       conn_->on_close();
       return close(1003, "binary frames are not supported");
     }
+    last_heard_ = std::chrono::steady_clock::now();
     auto data = buffer_.cdata();
     conn_->on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
     buffer_.consume(buffer_.size());
@@ -236,6 +274,14 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   std::size_t next_ = 0;
   std::size_t frames_in_ = 0;
   std::size_t queued_bytes_ = 0;
+  // Keepalive and deadlines (arm()/tick()).
+  std::chrono::steady_clock::time_point last_heard_{};
+  std::chrono::steady_clock::time_point next_ping_{};
+  std::chrono::steady_clock::time_point hello_deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point expiry_ = std::chrono::steady_clock::time_point::max();
+  std::string expiry_reason_;
+  std::uint16_t expiry_code_ = 0;
+  bool pinging_ = false;
   bool writing_ = false;
   bool write_posted_ = false;
   bool corked_ = false;
