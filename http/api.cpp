@@ -1,5 +1,6 @@
 #include "http/api.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <mutex>
@@ -113,6 +114,27 @@ class rate_limiter {
   std::unordered_map<std::string, std::pair<double, std::chrono::steady_clock::time_point>> buckets_;
 };
 
+// The client's address for rate limits: the peer, or, when the peer is a trusted proxy, the
+// nearest address in X-Forwarded-For that is not one of ours (each proxy appends the address
+// it got the request from, so entries left of an untrusted one may be forged).
+std::string client_ip(const app& a, const api_request& req) {
+  auto trusted = [&](std::string_view ip) {
+    return std::find(a.trusted_proxies.begin(), a.trusted_proxies.end(), ip) != a.trusted_proxies.end();
+  };
+  if (req.forwarded_for.empty() || !trusted(req.remote_ip)) return req.remote_ip;
+  std::string_view list = req.forwarded_for;
+  while (!list.empty()) {
+    auto comma = list.rfind(',');
+    auto item = comma == std::string_view::npos ? list : list.substr(comma + 1);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(0, comma);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item.empty() || item.size() > 64) break;  // malformed: fall back to the proxy
+    if (!trusted(item)) return std::string(item);
+  }
+  return req.remote_ip;
+}
+
 rate_limiter& login_limiter() {
   static rate_limiter r;
   return r;
@@ -140,7 +162,7 @@ void after_min_position(app& a, const std::unordered_map<std::string, std::strin
 void handle_auth(app& a, const api_request& req, const std::vector<std::string>& parts,
                  respond_fn respond) {
   if (parts.size() == 4 && parts[3] == "login" && req.method == "POST") {
-    if (!login_limiter().allow(req.remote_ip, a.lim.logins_per_minute))
+    if (!login_limiter().allow(client_ip(a, req), a.lim.logins_per_minute))
       return respond(error(errc::rate_limited, "too many login attempts; retry later"));
     auto body = object_body(req, respond);
     if (!body) return;

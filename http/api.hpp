@@ -20,6 +20,7 @@ struct api_request {
   std::string origin;
   std::string if_none_match;
   std::string remote_ip;
+  std::string forwarded_for;  // X-Forwarded-For, trusted only from --trusted-proxies
 };
 
 struct api_response {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -56,6 +57,8 @@ struct app {
   limits lim;
   std::chrono::hours token_ttl{12};
   std::chrono::hours visitor_token_ttl{24 * 365};
+  // Peers whose X-Forwarded-For names the client (reverse proxies); empty: trust none.
+  std::vector<std::string> trusted_proxies;
 };
 
 // A staff member authenticated by a bearer token.

@@ -62,6 +62,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     beast::error_code ep_ec;
     auto ep = stream_.socket().remote_endpoint(ep_ec);
     r.remote_ip = ep_ec ? "" : ep.address().to_string();
+    r.forwarded_for = std::string(req["X-Forwarded-For"]);
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     handle_request(app_, std::move(r), [self = shared_from_this()](api_response res) {

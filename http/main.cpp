@@ -47,6 +47,7 @@ const flag kFlags[] = {
     {"login-rate", "SWITCHBOARD_LOGIN_RATE", "10", "login attempts per minute per IP"},
     {"ws-ping-seconds", "SWITCHBOARD_WS_PING_SECONDS", "25", "the server pings every WebSocket this often"},
     {"ws-idle-seconds", "SWITCHBOARD_WS_IDLE_SECONDS", "60", "a WebSocket peer silent this long (no frame, no pong) is dropped"},
+    {"trusted-proxies", "SWITCHBOARD_TRUSTED_PROXIES", "", "comma-separated addresses of reverse proxies whose X-Forwarded-For names the client (login rate limits)"},
     {"commit-interval-us", "SWITCHBOARD_COMMIT_INTERVAL_US", "1000", "under load, start an fsync at most this often (0 = back to back; an idle server commits at once)"},
     {"actor-idle-seconds", "SWITCHBOARD_ACTOR_IDLE_SECONDS", "120", "idle conversation actors stop after this long"},
     {"rebuild-projections", "SWITCHBOARD_REBUILD_PROJECTIONS", "false", "rebuild the read models from position 0 at start"},
@@ -225,6 +226,14 @@ int main(int argc, char** argv) {
   app.lim.ws_frames_per_second = static_cast<double>(ws_rate);
   app.lim.logins_per_minute = static_cast<double>(login_rate);
   app.token_ttl = std::chrono::hours(ttl);
+  for (std::string_view rest = f["trusted-proxies"]; !rest.empty();) {
+    auto comma = rest.find(',');
+    auto item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) app.trusted_proxies.emplace_back(item);
+  }
 
   sb::http::server server{app, f["http-address"], static_cast<std::uint16_t>(port),
                           static_cast<unsigned>(io_threads)};

@@ -46,7 +46,8 @@ http_response http_client::request(std::string_view method, std::string_view tar
 
 http_response http_client::request_raw(std::string_view method, std::string_view target,
                                        std::string body, std::string_view content_type,
-                                       const std::optional<std::string>& bearer) const {
+                                       const std::optional<std::string>& bearer,
+                                       const std::vector<std::pair<std::string, std::string>>& headers) const {
   http_response out;
   const http::verb verb = http::string_to_verb(method);
   if (verb == http::verb::unknown) {
@@ -84,6 +85,7 @@ http_response http_client::request_raw(std::string_view method, std::string_view
   req.set(http::field::accept, "application/json");
   if (!content_type.empty()) req.set(http::field::content_type, content_type);
   if (bearer) req.set(http::field::authorization, "Bearer " + *bearer);
+  for (auto& [name, value] : headers) req.set(name, value);
   req.keep_alive(false);
   req.body() = std::move(body);
   req.prepare_payload();

@@ -38,10 +38,12 @@ class http_client {
                         const std::optional<nlohmann::json>& body = std::nullopt,
                         const std::optional<std::string>& bearer = std::nullopt) const;
 
-  // Sends `body` verbatim with the given Content-Type (empty: no Content-Type header).
+  // Sends `body` verbatim with the given Content-Type (empty: no Content-Type header), and any
+  // extra headers.
   http_response request_raw(std::string_view method, std::string_view target, std::string body,
                             std::string_view content_type,
-                            const std::optional<std::string>& bearer = std::nullopt) const;
+                            const std::optional<std::string>& bearer = std::nullopt,
+                            const std::vector<std::pair<std::string, std::string>>& headers = {}) const;
 
   http_response get(std::string_view target,
                     const std::optional<std::string>& bearer = std::nullopt) const {
