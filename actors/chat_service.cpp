@@ -2,7 +2,9 @@
 
 #include "actors/chat_service_impl.hpp"
 #include "actors/conversation/decide.hpp"
+#include "actors/directory.hpp"
 #include "actors/tokens.hpp"
+#include "actors/workspace/router_actor.hpp"
 
 namespace sb {
 namespace {
@@ -20,7 +22,8 @@ bool plausible_id(const std::string& id) {
 }  // namespace
 
 chat_service::impl::impl(events::event_log& log, events::group_commit_writer& writer,
-                         events::blocking_pool& readers, chat_options opts) {
+                         events::blocking_pool& readers, const directory& d, chat_options opts)
+    : dir(d) {
   // The sharing scheduler wakes workers at once; the default work stealing adds 50-100 us per
   // idle wake-up (see docs/architecture.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
@@ -42,21 +45,41 @@ bool chat_service::impl::retire(const std::string& id, caf::scheduled_actor* sel
   return true;
 }
 
-void chat_service::impl::conversation_closed(const std::string& visitor_id, const std::string& id) {
+void chat_service::impl::conversation_closed(const std::string& visitor_id, const std::string& id,
+                                             std::int64_t ts) {
   std::lock_guard lock{visitors_mutex};
-  auto it = open_by_visitor.find(visitor_id);
-  if (it != open_by_visitor.end() && it->second == id) open_by_visitor.erase(it);
+  auto it = by_visitor.find(visitor_id);
+  if (it != by_visitor.end() && it->second.conversation_id == id) it->second.closed_ts = ts ? ts : 1;
+}
+
+void chat_service::impl::conversation_reopened(const std::string& visitor_id, const std::string& id) {
+  std::lock_guard lock{visitors_mutex};
+  auto it = by_visitor.find(visitor_id);
+  if (it != by_visitor.end() && it->second.conversation_id == id) it->second.closed_ts = 0;
+}
+
+caf::actor chat_service::impl::router_of(const std::string& workspace_id) {
+  std::lock_guard lock{routers_mutex};
+  auto it = routers.find(workspace_id);
+  if (it == routers.end())
+    it = routers.emplace(workspace_id, workspace::spawn_router(*sys, *this, workspace_id, {})).first;
+  return it->second;
 }
 
 chat_service::chat_service(events::event_log& log, events::group_commit_writer& writer,
-                           events::blocking_pool& readers, chat_options opts)
-    : impl_(std::make_unique<impl>(log, writer, readers, opts)) {}
+                           events::blocking_pool& readers, const directory& dir, chat_options opts)
+    : impl_(std::make_unique<impl>(log, writer, readers, dir, opts)) {}
 
 chat_service::~chat_service() {
   {
     std::lock_guard lock{impl_->routes_mutex};
     for (auto& [id, a] : impl_->routes) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     impl_->routes.clear();
+  }
+  {
+    std::lock_guard lock{impl_->routers_mutex};
+    for (auto& [id, a] : impl_->routers) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    impl_->routers.clear();
   }
   impl_->sys.reset();  // waits for every actor
 }
@@ -70,24 +93,34 @@ void chat_service::visitor_message(const conversation::principal& visitor,
   std::lock_guard lock{impl_->visitors_mutex};
   std::string id;
   bool fresh = false;
-  auto it = impl_->open_by_visitor.find(visitor.who.id);
-  if (it == impl_->open_by_visitor.end()) {
+  auto window = impl_->env.opts.reopen_window.count();
+  msg.reopen_within_ms = window;
+  auto it = impl_->by_visitor.find(visitor.who.id);
+  if (it != impl_->by_visitor.end() && it->second.closed_ts &&
+      unix_ms() - it->second.closed_ts >= window)
+    impl_->by_visitor.erase(it), it = impl_->by_visitor.end();  // too old to reopen
+  if (it == impl_->by_visitor.end()) {
     id = new_conversation_id();
-    impl_->open_by_visitor.emplace(visitor.who.id, id);
+    impl_->by_visitor[visitor.who.id] = {id, 0};
     fresh = true;
   } else {
-    id = it->second;
+    id = it->second.conversation_id;
   }
   conversation::post_msg m{visitor, msg, nullptr, std::nullopt, watch};
   if (fresh) {
     m.open = conversation::open_conversation{visitor.workspace_id, site_key, visitor.who};
     m.done = std::move(done);
   } else {
-    // The open conversation may have closed meanwhile: then open a new one, once.
+    // The conversation may have closed for good meanwhile: then open a new one, once.
     m.done = [this, visitor, site_key, msg, id, watch, done = std::move(done)](
                  const failure& f, const ack_info& a) {
       if (f.code == errc::conflict || f.code == errc::not_found) {
-        impl_->conversation_closed(visitor.who.id, id);
+        {
+          std::lock_guard lock{impl_->visitors_mutex};
+          auto it = impl_->by_visitor.find(visitor.who.id);
+          if (it != impl_->by_visitor.end() && it->second.conversation_id == id)
+            impl_->by_visitor.erase(it);
+        }
         return visitor_message(visitor, site_key, msg, watch, done);
       }
       done(f, a);
@@ -125,6 +158,63 @@ void chat_service::typing(const conversation::principal& who, const std::string&
   impl_->route(id, conversation::typing_msg{who, on});
 }
 
+void chat_service::transfer(const conversation::principal& who, bool admin, const std::string& id,
+                            const std::string& to_user_id, info_callback done) {
+  if (!plausible_id(id)) return done({errc::not_found, "no such conversation"}, {});
+  impl_->to_router(who.workspace_id,
+                   workspace::transfer_req{who, admin, id, to_user_id, std::move(done)});
+}
+
+void chat_service::escalate(const conversation::principal& who, const std::string& id,
+                            info_callback done) {
+  if (!plausible_id(id)) return done({errc::not_found, "no such conversation"}, {});
+  impl_->route(id, conversation::control_msg{who, conversation::escalate{}, std::move(done)});
+}
+
+void chat_service::set_labels(const conversation::principal& who, const std::string& id,
+                              std::vector<std::string> labels, info_callback done) {
+  if (!plausible_id(id)) return done({errc::not_found, "no such conversation"}, {});
+  impl_->route(id, conversation::control_msg{who, conversation::set_labels{std::move(labels)},
+                                             std::move(done)});
+}
+
+void chat_service::staff_joined(const conversation::principal& who, std::weak_ptr<frame_sink> sink,
+                                std::function<void(const std::string&)> joined) {
+  auto key = sink.lock().get();
+  impl_->to_router(who.workspace_id, workspace::staff_joined{who.who.id, who.who.name, std::move(sink),
+                                                             key, std::move(joined)});
+}
+
+void chat_service::queue(const std::string& workspace_id, std::function<void(const std::string&)> done) {
+  impl_->to_router(workspace_id, workspace::queue_req{std::move(done)});
+}
+
+void chat_service::staff_left(const conversation::principal& who, const frame_sink* sink) {
+  impl_->to_router(who.workspace_id, workspace::staff_left{who.who.id, sink});
+}
+
+void chat_service::presence(const conversation::principal& who, const std::string& status) {
+  impl_->to_router(who.workspace_id, workspace::presence_set{who.who.id, status});
+}
+
+void chat_service::settings_changed(const std::string& workspace_id) {
+  impl_->to_router(workspace_id, workspace::settings_changed{});
+}
+
+std::string chat_service::queue_json(const std::string& workspace_id) const {
+  std::lock_guard lock{impl_->snapshot_mutex};
+  auto it = impl_->queue_snapshots.find(workspace_id);
+  return it == impl_->queue_snapshots.end() ? std::string(R"({"waiting":[]})") : it->second;
+}
+
+agent_presence chat_service::presence_of(const std::string& workspace_id, const std::string& user_id) const {
+  std::lock_guard lock{impl_->snapshot_mutex};
+  auto ws = impl_->presence.find(workspace_id);
+  if (ws == impl_->presence.end()) return {};
+  auto it = ws->second.find(user_id);
+  return it == ws->second.end() ? agent_presence{} : it->second;
+}
+
 void chat_service::get(const conversation::principal& who, const std::string& id,
                        info_callback done) {
   if (!plausible_id(id)) return done({errc::not_found, "no such conversation"}, {});
@@ -149,15 +239,35 @@ void chat_service::unsubscribe(const std::string& id, const frame_sink* sink) {
 
 std::optional<std::string> chat_service::open_conversation_of(const std::string& visitor_id) const {
   std::lock_guard lock{impl_->visitors_mutex};
-  auto it = impl_->open_by_visitor.find(visitor_id);
-  if (it == impl_->open_by_visitor.end()) return std::nullopt;
-  return it->second;
+  auto it = impl_->by_visitor.find(visitor_id);
+  if (it == impl_->by_visitor.end() || it->second.closed_ts) return std::nullopt;
+  return it->second.conversation_id;
 }
 
-void chat_service::restore_open_conversation(const std::string& visitor_id,
-                                             const std::string& conversation_id) {
-  std::lock_guard lock{impl_->visitors_mutex};
-  impl_->open_by_visitor[visitor_id] = conversation_id;
+void chat_service::restore(const std::vector<restored_conversation>& conversations,
+                           const std::vector<std::string>& workspace_ids) {
+  std::unordered_map<std::string, workspace::router_seed> seeds;
+  {
+    std::lock_guard lock{impl_->visitors_mutex};
+    for (auto& c : conversations) {
+      // Per visitor: its open conversation, else the one that closed last.
+      auto& entry = impl_->by_visitor[c.visitor.id];
+      bool open = c.status != "closed";
+      bool entry_open = !entry.conversation_id.empty() && !entry.closed_ts;
+      if (entry.conversation_id.empty() || (open && !entry_open) ||
+          (!open && !entry_open && c.updated_ts > entry.closed_ts))
+        entry = {c.id, open ? 0 : std::max<std::int64_t>(c.updated_ts, 1)};
+      if (c.status != "waiting" && c.status != "active") continue;
+      workspace::conv_update u{c.id, c.status, c.agent, "restore", c.queue_key, c.since_ts,
+                               c.visitor, c.site_key, c.last_text};
+      seeds[c.workspace_id].conversations.push_back(std::move(u));
+    }
+  }
+  for (auto& ws : workspace_ids) seeds.try_emplace(ws);
+  std::lock_guard lock{impl_->routers_mutex};
+  for (auto& [ws, seed] : seeds)
+    if (!impl_->routers.count(ws))
+      impl_->routers.emplace(ws, workspace::spawn_router(*impl_->sys, *impl_, ws, std::move(seed)));
 }
 
 std::size_t chat_service::live_actors() const {

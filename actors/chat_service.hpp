@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/conversation/commands.hpp"
 #include "actors/errors.hpp"
@@ -25,6 +26,8 @@ class blocking_pool;
 }  // namespace sb::events
 
 namespace sb {
+
+class directory;
 
 struct ack_info {
   std::string conversation_id;
@@ -50,12 +53,41 @@ struct chat_options {
   unsigned caf_threads = 2;
   std::chrono::milliseconds actor_idle{std::chrono::minutes(2)};
   std::chrono::milliseconds typing_timeout{std::chrono::seconds(10)};
+  // An agent whose sockets all dropped keeps its chats this long, then they are requeued.
+  std::chrono::milliseconds agent_grace{std::chrono::seconds(60)};
+  // ... and shows as offline after this long without a socket.
+  std::chrono::milliseconds offline_after{std::chrono::seconds(30)};
+  // A visitor's message reopens its conversation if it closed less than this long ago.
+  std::chrono::milliseconds reopen_window{std::chrono::hours(24)};
+  // `queue` and `queue_position` frames go out at most this often per workspace.
+  std::chrono::milliseconds queue_coalesce{50};
+};
+
+// A conversation as the read model knew it at start-up (waiting, active, or recently closed).
+struct restored_conversation {
+  std::string id;
+  std::string workspace_id;
+  std::string site_key;
+  std::string status;
+  std::optional<conversation::party> agent;
+  conversation::party visitor;
+  std::int64_t queue_key = 0;
+  std::int64_t since_ts = 0;  // when it last started waiting
+  std::int64_t updated_ts = 0;
+  std::string last_text;
+};
+
+// An agent's presence as colleagues see it.
+struct agent_presence {
+  std::string presence = "offline";  // online | away | offline
+  int active = 0;                    // chats it has
 };
 
 class chat_service {
  public:
+  // `dir` gives the router the workspaces' settings and users (names, capacities).
   chat_service(events::event_log& log, events::group_commit_writer& writer,
-               events::blocking_pool& readers, chat_options opts);
+               events::blocking_pool& readers, const directory& dir, chat_options opts);
   ~chat_service();  // stops every actor
   chat_service(const chat_service&) = delete;
   chat_service& operator=(const chat_service&) = delete;
@@ -74,6 +106,30 @@ class chat_service {
   void mark_read(const conversation::principal& who, const std::string& conversation_id,
                  std::uint64_t seq, info_callback done);
   void typing(const conversation::principal& who, const std::string& conversation_id, bool on);
+  // Hands the conversation to a colleague of the workspace; only an admin may exceed the
+  // colleague's capacity.
+  void transfer(const conversation::principal& who, bool admin, const std::string& conversation_id,
+                const std::string& to_user_id, info_callback done);
+  void escalate(const conversation::principal& who, const std::string& conversation_id,
+                info_callback done);
+  void set_labels(const conversation::principal& who, const std::string& conversation_id,
+                  std::vector<std::string> labels, info_callback done);
+
+  // Staff sockets: they get the workspace's `queue`, `presence` and `assigned` frames through
+  // frame_sink::push, and their user counts as online while one is open.
+  // `joined` gets the queue JSON (as queue_json) before any frame is pushed to the sink.
+  void staff_joined(const conversation::principal& who, std::weak_ptr<frame_sink> sink,
+                    std::function<void(const std::string& queue_json)> joined);
+  // The queue after every change that was durable before this call (read-your-writes).
+  void queue(const std::string& workspace_id, std::function<void(const std::string& queue_json)> done);
+  void staff_left(const conversation::principal& who, const frame_sink* sink);
+  void presence(const conversation::principal& who, const std::string& status);
+  // Routing mode, default capacity or a user's capacity changed: the router looks again.
+  void settings_changed(const std::string& workspace_id);
+  // The queue as the router shows it: {"waiting":[{conversation_id, position, since_ts,
+  // visitor, last_text}]} (JSON text).
+  std::string queue_json(const std::string& workspace_id) const;
+  agent_presence presence_of(const std::string& workspace_id, const std::string& user_id) const;
   void get(const conversation::principal& who, const std::string& conversation_id,
            info_callback done);
   // Sends `sink` every frame with seq > after_seq, in order, then live frames, until
@@ -82,9 +138,12 @@ class chat_service {
                  std::uint64_t after_seq, std::weak_ptr<frame_sink> sink, info_callback done);
   void unsubscribe(const std::string& conversation_id, const frame_sink* sink);
 
+  // The visitor's open conversation (not one that closed).
   std::optional<std::string> open_conversation_of(const std::string& visitor_id) const;
-  // Startup: the history projection tells which conversations are open for which visitor.
-  void restore_open_conversation(const std::string& visitor_id, const std::string& conversation_id);
+  // Start-up, before any socket: the read model's open and recently closed conversations,
+  // then one router per workspace (rebuilt from them).
+  void restore(const std::vector<restored_conversation>& conversations,
+               const std::vector<std::string>& workspace_ids);
   std::size_t live_actors() const;
 
   // Called by actors (internal).

@@ -1,5 +1,6 @@
 #pragma once
-// chat_service's internals, shared by chat_service.cpp and the conversation actor.
+// chat_service's internals, shared by chat_service.cpp, the conversation actor and the
+// workspace router actor.
 #include <caf/all.hpp>
 #include <mutex>
 #include <shared_mutex>
@@ -14,20 +15,34 @@ namespace sb {
 
 struct chat_service::impl {
   impl(events::event_log& log, events::group_commit_writer& writer,
-       events::blocking_pool& readers, chat_options opts);
+       events::blocking_pool& readers, const directory& dir, chat_options opts);
 
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   conversation::actor_env env;
+  const directory& dir;
 
   // conversation id -> its actor; the mutex is held while sending so that an actor retiring
   // (see retire) can never miss a message sent to it.
   mutable std::mutex routes_mutex;
   std::unordered_map<std::string, caf::actor> routes;
 
-  // visitor id -> open conversation id
+  // visitor id -> its latest conversation and when that closed (0 while open)
+  struct visitor_entry {
+    std::string conversation_id;
+    std::int64_t closed_ts = 0;
+  };
   mutable std::mutex visitors_mutex;
-  std::unordered_map<std::string, std::string> open_by_visitor;
+  std::unordered_map<std::string, visitor_entry> by_visitor;
+
+  // workspace id -> its router (routers live as long as the service)
+  mutable std::mutex routers_mutex;
+  std::unordered_map<std::string, caf::actor> routers;
+
+  // What the routers publish for readers on other threads.
+  mutable std::mutex snapshot_mutex;
+  std::unordered_map<std::string, std::string> queue_snapshots;  // workspace -> queue JSON
+  std::unordered_map<std::string, std::unordered_map<std::string, agent_presence>> presence;
 
   template <class Message>
   void route(const std::string& id, Message&& m, bool fresh = false) {
@@ -39,10 +54,21 @@ struct chat_service::impl {
     caf::anon_send(it->second, std::forward<Message>(m));
   }
 
+  // The router of a workspace (spawned empty if it did not exist).
+  caf::actor router_of(const std::string& workspace_id);
+  template <class Message>
+  void to_router(const std::string& workspace_id, Message&& m) {
+    auto r = router_of(workspace_id);
+    handoff::release();
+    caf::anon_send(r, std::forward<Message>(m));
+  }
+
   // An idle actor asks to stop; true if it was removed and must quit now.
   bool retire(const std::string& id, caf::scheduled_actor* self);
-  // A conversation closed: its visitor's next message opens a new one.
-  void conversation_closed(const std::string& visitor_id, const std::string& id);
+  // A conversation closed or reopened: the visitor's next message goes to it while it is
+  // open or closed for less than the reopen window, else opens a new one.
+  void conversation_closed(const std::string& visitor_id, const std::string& id, std::int64_t ts);
+  void conversation_reopened(const std::string& visitor_id, const std::string& id);
 };
 
 }  // namespace sb

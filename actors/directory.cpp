@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <future>
 #include <mutex>
-#include <regex>
 
 #include "actors/tokens.hpp"
 #include "events/group_commit_writer.hpp"
@@ -24,28 +23,12 @@ bool plausible_email(const std::string& e) {
          e.find_first_of(" \t\r\n") == std::string::npos;
 }
 
-bool short_string(const json& j, std::size_t max) {
-  return j.is_string() && j.get_ref<const std::string&>().size() <= max;
-}
-
-const std::regex& origin_re() {
-  static const std::regex re{R"(^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?$)"};
-  return re;
-}
-const std::regex& color_re() {
-  static const std::regex re{R"(^#[0-9A-Fa-f]{6}$)"};
-  return re;
-}
-const std::regex& hhmm_re() {
-  static const std::regex re{R"(^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$)"};
-  return re;
-}
-
 }  // namespace
 
 json user::public_json() const {
-  return {{"id", id}, {"email", email}, {"name", name}, {"role", role},
-          {"workspace_id", workspace_id}};
+  return {{"id", id},     {"email", email},
+          {"name", name}, {"role", role},
+          {"workspace_id", workspace_id}, {"capacity", capacity ? json(*capacity) : json(nullptr)}};
 }
 
 directory::directory(events::event_log& log, events::group_commit_writer& writer)
@@ -111,7 +94,8 @@ events::status directory::bootstrap(const std::string& email, const std::string&
 void directory::apply(const std::string& type, const json& d) {
   if (type == "user_created" || type == "user_updated") {
     user u{d.at("id"), d.at("workspace_id"), d.at("email"), d.at("name"), d.at("role"),
-           d.at("password_hash")};
+           d.at("password_hash"), std::nullopt};
+    if (auto c = d.find("capacity"); c != d.end() && c->is_number_integer()) u.capacity = c->get<int>();
     if (auto it = users_.find(u.id); it != users_.end()) user_emails_.erase(it->second.email);
     user_emails_[u.email] = u.id;
     users_[u.id] = std::move(u);
@@ -126,11 +110,13 @@ void directory::apply(const std::string& type, const json& d) {
     widgets_.erase(d.at("site_key").get<std::string>());
   } else if (type == "token_revoked") {
     revoked_[d.at("token_id")] = d.at("exp");
+  } else {
+    apply_workspace(type, d);
   }
 }
 
 void directory::write(const std::string& workspace_id, std::string type, json data, json answer,
-                      write_callback done) {
+                      write_callback done, precheck check) {
   // Caller holds no lock; seq order must equal append order, so both happen under the lock.
   std::unique_lock lock{mutex_};
   auto it = workspaces_.find(workspace_id);
@@ -147,6 +133,12 @@ void directory::write(const std::string& workspace_id, std::string type, json da
   if (gone || pending_deletes_.count(data.value(type.rfind("user", 0) == 0 ? "id" : "site_key", ""))) {
     lock.unlock();
     return done({{errc::not_found, type.rfind("user", 0) == 0 ? "no such user" : "no such widget"}, {}, 0});
+  }
+  if (check) {
+    if (auto f = check()) {
+      lock.unlock();
+      return done({*f, {}, 0});
+    }
   }
   if (type == "user_deleted") pending_deletes_.insert(data.value("id", ""));
   if (type == "widget_deleted") pending_deletes_.insert(data.value("site_key", ""));
@@ -224,6 +216,13 @@ std::vector<json> directory::widgets(const std::string& workspace_id) const {
   return out;
 }
 
+std::vector<std::string> directory::workspace_ids() const {
+  std::shared_lock lock{mutex_};
+  std::vector<std::string> out;
+  for (auto& [id, w] : workspaces_) out.push_back(id);
+  return out;
+}
+
 bool directory::revoked(const std::string& token_id) const {
   std::shared_lock lock{mutex_};
   return revoked_.count(token_id) != 0;
@@ -239,10 +238,17 @@ void directory::create_user(const std::string& workspace_id, const json& body,
   auto role = body.contains("role") ? body["role"] : json("agent");
   if (role != "agent" && role != "admin")
     return done({{errc::bad_request, "role must be agent or admin"}, {}, 0});
+  std::optional<int> capacity;
+  if (body.contains("capacity") && !body["capacity"].is_null()) {
+    auto& c = body["capacity"];
+    if (!c.is_number_integer() || c.get<int>() < 1 || c.get<int>() > 100)
+      return done({{errc::bad_request, "capacity is null or an integer from 1 to 100"}, {}, 0});
+    capacity = c.get<int>();
+  }
   auto email = lower(body["email"].get<std::string>());
   user u{random_id("us_"), workspace_id, email, body.contains("name") ? body["name"].get<std::string>() : email,
          role.get<std::string>(),
-         std::move(password_hash)};
+         std::move(password_hash), capacity};
   {
     std::unique_lock lock{mutex_};
     if (user_emails_.count(email) || pending_emails_.count(email)) {
@@ -272,6 +278,12 @@ void directory::update_user(const std::string& workspace_id, const std::string& 
       return done({{errc::bad_request, "role must be agent or admin"}, {}, 0});
     u->role = body["role"];
   }
+  if (body.contains("capacity")) {
+    auto& c = body["capacity"];
+    if (!c.is_null() && (!c.is_number_integer() || c.get<int>() < 1 || c.get<int>() > 100))
+      return done({{errc::bad_request, "capacity is null or an integer from 1 to 100"}, {}, 0});
+    u->capacity = c.is_null() ? std::nullopt : std::optional<int>(c.get<int>());
+  }
   if (password_hash) u->password_hash = *password_hash;
   json data = u->public_json();
   data["password_hash"] = u->password_hash;
@@ -285,114 +297,6 @@ void directory::delete_user(const std::string& workspace_id, const std::string& 
     return done({{errc::not_found, "no such user"}, {}, 0});
   write(workspace_id, "user_deleted", {{"id", id}}, {{"id", id}, {"deleted", true}},
         std::move(done));
-}
-
-json directory::widget_defaults() {
-  return {{"name", "Website"},
-          {"title", "Chat with us"},
-          {"welcome_message", "Hi! How can we help?"},
-          {"colors", {{"primary", "#2563eb"}, {"secondary", "#ffffff"}}},
-          {"side", "right"},
-          {"prechat", {{"enabled", false}, {"fields", json::array()}}},
-          {"allowed_origins", json::array({"*"})},
-          {"business_hours", nullptr},
-          {"offline_message", "We are away right now; leave a message and we will reply."}};
-}
-
-std::optional<failure> directory::check_widget(const json& b) {
-  auto bad = [](std::string m) { return failure{errc::bad_request, std::move(m)}; };
-  if (!b.is_object()) return bad("body must be a JSON object");
-  for (auto* f : {"name", "title"})
-    if (b.contains(f) && !short_string(b[f], 200)) return bad(std::string(f) + " must be a string of at most 200 bytes");
-  for (auto* f : {"welcome_message", "offline_message"})
-    if (b.contains(f) && !short_string(b[f], 4000)) return bad(std::string(f) + " must be a string of at most 4000 bytes");
-  if (b.contains("side") && b["side"] != "left" && b["side"] != "right")
-    return bad("side must be left or right");
-  if (b.contains("colors")) {
-    auto& c = b["colors"];
-    if (!c.is_object()) return bad("colors must be an object");
-    for (auto* f : {"primary", "secondary"})
-      if (c.contains(f) && (!c[f].is_string() || !std::regex_match(c[f].get<std::string>(), color_re())))
-        return bad(std::string("colors.") + f + " must look like #rrggbb");
-  }
-  if (b.contains("allowed_origins")) {
-    auto& o = b["allowed_origins"];
-    if (!o.is_array() || o.size() > 100) return bad("allowed_origins must be an array (at most 100)");
-    for (auto& x : o)
-      if (!x.is_string() || (x != "*" && !std::regex_match(x.get<std::string>(), origin_re())))
-        return bad("allowed_origins holds \"*\" or exact origins like https://shop.example");
-  }
-  if (b.contains("prechat")) {
-    auto& p = b["prechat"];
-    if (!p.is_object() || (p.contains("enabled") && !p["enabled"].is_boolean()))
-      return bad("prechat must be {enabled, fields}");
-    if (p.contains("fields")) {
-      if (!p["fields"].is_array() || p["fields"].size() > 20) return bad("prechat.fields must be an array (at most 20)");
-      for (auto& f : p["fields"]) {
-        if (!f.is_object() || !short_string(f.value("name", json{}), 100) ||
-            (f.contains("label") && !short_string(f["label"], 200)) ||
-            (f.contains("required") && !f["required"].is_boolean()))
-          return bad("each prechat field needs a name, a label and a boolean required");
-        auto type = f.contains("type") ? f["type"] : json("text");
-        if (type != "text" && type != "email" && type != "phone")
-          return bad("prechat field type must be text, email or phone");
-      }
-    }
-  }
-  if (b.contains("business_hours") && !b["business_hours"].is_null()) {
-    auto& h = b["business_hours"];
-    if (!h.is_object() || !short_string(h.value("timezone", json{}), 64) ||
-        !h.contains("days") || !h["days"].is_object())
-      return bad("business_hours must be null or {timezone, days}");
-    static const std::set<std::string> days{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-    for (auto& [day, ranges] : h["days"].items()) {
-      if (!days.count(day) || !ranges.is_array()) return bad("business_hours.days uses mon..sun");
-      for (auto& r : ranges)
-        if (!r.is_array() || r.size() != 2 || !r[0].is_string() || !r[1].is_string() ||
-            !std::regex_match(r[0].get<std::string>(), hhmm_re()) ||
-            !std::regex_match(r[1].get<std::string>(), hhmm_re()))
-          return bad("business hours are [\"HH:MM\",\"HH:MM\"] ranges");
-    }
-  }
-  return std::nullopt;
-}
-
-void directory::create_widget(const std::string& workspace_id, const json& body,
-                              write_callback done) {
-  if (auto f = check_widget(body)) return done({*f, {}, 0});
-  auto w = widget_defaults();
-  for (auto& [k, v] : w.items())
-    if (body.contains(k)) v = body[k];
-  auto now = unix_ms();
-  w["site_key"] = random_id("wk_", 16);
-  w["workspace_id"] = workspace_id;
-  w["created_ts"] = now;
-  w["updated_ts"] = now;
-  w["version"] = 1;
-  write(workspace_id, "widget_created", w, w, std::move(done));
-}
-
-void directory::update_widget(const std::string& workspace_id, const std::string& site_key,
-                              const json& body, write_callback done) {
-  auto w = widget(site_key);
-  if (!w || w->value("workspace_id", "") != workspace_id)
-    return done({{errc::not_found, "no such widget"}, {}, 0});
-  if (auto f = check_widget(body)) return done({*f, {}, 0});
-  const auto fields = widget_defaults();  // a named object: items() of a temporary dangles
-  for (auto& [k, v] : fields.items())
-    if (body.contains(k)) (*w)[k] = body[k];
-  (*w)["updated_ts"] = unix_ms();
-  (*w)["version"] = w->value("version", 1) + 1;
-  write(workspace_id, "widget_updated", *w, *w, std::move(done));
-}
-
-void directory::delete_widget(const std::string& workspace_id, const std::string& site_key,
-                              write_callback done) {
-  auto w = widget(site_key);
-  if (!w || w->value("workspace_id", "") != workspace_id)
-    return done({{errc::not_found, "no such widget"}, {}, 0});
-  write(workspace_id, "widget_deleted", {{"site_key", site_key}},
-        {{"site_key", site_key}, {"deleted", true}}, std::move(done));
 }
 
 void directory::revoke_token(const std::string& workspace_id, const std::string& token_id,

@@ -26,6 +26,10 @@ class group_commit_writer;
 
 namespace sb {
 
+inline bool short_string(const nlohmann::json& j, std::size_t max) {
+  return j.is_string() && j.get_ref<const std::string&>().size() <= max;
+}
+
 struct user {
   std::string id;
   std::string workspace_id;
@@ -33,6 +37,7 @@ struct user {
   std::string name;
   std::string role;   // admin | agent
   std::string password_hash;
+  std::optional<int> capacity;  // chats at once; nullopt = the workspace default
   nlohmann::json public_json() const;
 };
 
@@ -60,6 +65,11 @@ class directory {
   std::optional<nlohmann::json> widget(const std::string& site_key) const;
   std::vector<nlohmann::json> widgets(const std::string& workspace_id) const;
   bool revoked(const std::string& token_id) const;
+  std::vector<std::string> workspace_ids() const;
+  // {id, name, routing: manual|auto, default_capacity}
+  std::optional<nlohmann::json> workspace_settings(const std::string& workspace_id) const;
+  // Canned replies {id, shortcut, text}, by shortcut.
+  std::vector<nlohmann::json> canned(const std::string& workspace_id) const;
 
   void create_user(const std::string& workspace_id, const nlohmann::json& body,
                    std::string password_hash, write_callback done);
@@ -75,6 +85,13 @@ class directory {
                      write_callback done);
   void revoke_token(const std::string& workspace_id, const std::string& token_id,
                     std::int64_t exp, write_callback done);
+  void update_workspace(const std::string& workspace_id, const nlohmann::json& body,
+                        write_callback done);
+  void create_canned(const std::string& workspace_id, const nlohmann::json& body,
+                     write_callback done);
+  void update_canned(const std::string& workspace_id, const std::string& id,
+                     const nlohmann::json& body, write_callback done);
+  void delete_canned(const std::string& workspace_id, const std::string& id, write_callback done);
 
   // Validates a widget body (create: every field optional, defaults filled in).
   static std::optional<failure> check_widget(const nlohmann::json& body);
@@ -84,11 +101,18 @@ class directory {
   struct workspace {
     std::string id;
     std::uint64_t head = 0;  // stream seq
+    std::string name = "Default";
+    std::string routing = "manual";
+    int default_capacity = 5;
+    std::unordered_map<std::string, nlohmann::json> canned;  // id -> {id, shortcut, text}
   };
   void apply(const std::string& type, const nlohmann::json& data);
+  void apply_workspace(const std::string& type, const nlohmann::json& data);  // settings, canned
+  // A check run under the write lock, just before appending (uniqueness, existence).
+  using precheck = std::function<std::optional<failure>()>;
   // Appends one event to workspace/<id>; on durability applies it and answers.
   void write(const std::string& workspace_id, std::string type, nlohmann::json data,
-             nlohmann::json answer, write_callback done);
+             nlohmann::json answer, write_callback done, precheck check = {});
 
   events::event_log& log_;
   events::group_commit_writer& writer_;

@@ -16,6 +16,10 @@ class frame_sink {
   // as opposed to live frames.
   virtual void deliver(const std::string& conversation_id, std::uint64_t seq,
                        std::shared_ptr<const std::string> frame, bool backlog = false) = 0;
+  // A frame not tied to a watched conversation (queue, presence, assigned, stats): staff only.
+  virtual void push(std::shared_ptr<const std::string> frame) { (void)frame; }
+  // Visitor sockets: true; only staff sockets see private notes.
+  virtual bool is_visitor() const { return false; }
 };
 
 }  // namespace sb

@@ -40,6 +40,9 @@ struct limits {
   std::chrono::milliseconds ws_idle_timeout{60'000};   // a peer silent this long is dropped
   double ws_frames_per_second = 1000;  // per connection, bursts up to 2x
   double logins_per_minute = 10;     // per IP
+  double staff_writes_per_second = 10;  // HTTP writes per staff token, bursts of 5x
+  double visitor_messages_per_second = 1;  // per visitor, across its sockets
+  double visitor_message_burst = 10;
   std::chrono::milliseconds min_position_wait{5000};
 };
 

@@ -45,11 +45,16 @@ const flag kFlags[] = {
     {"ws-backlog-max", "SWITCHBOARD_WS_BACKLOG_MAX", "1048576", "outbound bytes queued per socket before it is closed with 1008"},
     {"ws-rate", "SWITCHBOARD_WS_RATE", "1000", "frames per second per socket (bursts of twice that)"},
     {"login-rate", "SWITCHBOARD_LOGIN_RATE", "10", "login attempts per minute per IP"},
+    {"visitor-rate", "SWITCHBOARD_VISITOR_RATE", "1", "messages per second per visitor, across its sockets (load tests raise it)"},
+    {"visitor-burst", "SWITCHBOARD_VISITOR_BURST", "10", "messages a visitor may send at once before --visitor-rate applies"},
+    {"staff-write-rate", "SWITCHBOARD_STAFF_WRITE_RATE", "10", "HTTP writes per second per staff token (bursts of 5x)"},
     {"ws-ping-seconds", "SWITCHBOARD_WS_PING_SECONDS", "25", "the server pings every WebSocket this often"},
     {"ws-idle-seconds", "SWITCHBOARD_WS_IDLE_SECONDS", "60", "a WebSocket peer silent this long (no frame, no pong) is dropped"},
     {"trusted-proxies", "SWITCHBOARD_TRUSTED_PROXIES", "", "comma-separated addresses of reverse proxies whose X-Forwarded-For names the client (login rate limits)"},
     {"commit-interval-us", "SWITCHBOARD_COMMIT_INTERVAL_US", "1000", "under load, start an fsync at most this often (0 = back to back; an idle server commits at once)"},
     {"actor-idle-seconds", "SWITCHBOARD_ACTOR_IDLE_SECONDS", "120", "idle conversation actors stop after this long"},
+    {"agent-grace-seconds", "SWITCHBOARD_AGENT_GRACE_SECONDS", "60", "an agent whose sockets all dropped keeps its chats this long, then they go back to the head of the queue"},
+    {"reopen-hours", "SWITCHBOARD_REOPEN_HOURS", "24", "a visitor's message reopens its conversation if it closed less than this long ago (0 = always a new one)"},
     {"rebuild-projections", "SWITCHBOARD_REBUILD_PROJECTIONS", "false", "rebuild the read models from position 0 at start"},
 };
 
@@ -103,6 +108,42 @@ bool to_uint(const std::string& s, unsigned long long max, unsigned long long& o
   return out <= max;
 }
 
+// What the chat service starts from: every waiting and active conversation (the routers'
+// queues and seats) and the recently closed ones (a visitor's next message may reopen them),
+// from the history read model, which start() has just caught up with the log.
+std::vector<sb::restored_conversation> restorable(const sb::projections::history_projection& history,
+                                                  const std::vector<std::string>& workspaces) {
+  std::vector<sb::restored_conversation> out;
+  for (auto& ws : workspaces)
+    for (auto* status : {"waiting", "active", "closed"}) {
+      std::string cursor;
+      for (;;) {
+        auto page = history.list(ws, status, 1000, cursor);
+        for (auto& item : page["items"]) {
+          auto s = history.summary(item["id"]);
+          if (!s) continue;
+          sb::restored_conversation c;
+          c.id = (*s)["id"];
+          c.workspace_id = ws;
+          c.site_key = s->value("site_key", "");
+          c.status = status;
+          auto& a = (*s)["agent"];
+          if (a.is_object()) c.agent = sb::conversation::party{"agent", a.value("id", ""), a.value("name", "")};
+          auto& v = (*s)["visitor"];
+          c.visitor = {v.value("kind", "visitor"), v.value("id", ""), v.value("name", "Visitor")};
+          c.queue_key = s->value("queue_key", std::int64_t{0});
+          c.since_ts = s->value("waiting_since", s->value("created_ts", std::int64_t{0}));
+          c.updated_ts = s->value("updated_ts", std::int64_t{0});
+          c.last_text = s->value("last_visitor_text", "");
+          out.push_back(std::move(c));
+        }
+        if (page["next_cursor"].is_null()) break;
+        cursor = page["next_cursor"];
+      }
+    }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,7 +165,8 @@ int main(int argc, char** argv) {
   bool replay = false;
   if (!parse_flags(argc, argv, f, replay)) return 2;
   unsigned long long port, io_threads, actor_threads, reader_threads, ttl, frame_max, backlog,
-      ws_rate, login_rate, idle, commit_interval, ws_ping, ws_idle;
+      ws_rate, login_rate, idle, commit_interval, ws_ping, ws_idle, agent_grace, reopen_hours,
+      visitor_rate, visitor_burst, staff_write_rate;
   if (!to_uint(f["http-port"], 65535, port) || !to_uint(f["io-threads"], 64, io_threads) ||
       !to_uint(f["actor-threads"], 64, actor_threads) ||
       !to_uint(f["reader-threads"], 64, reader_threads) || !to_uint(f["token-ttl-hours"], 24 * 365, ttl) ||
@@ -133,6 +175,11 @@ int main(int argc, char** argv) {
       !to_uint(f["login-rate"], 100000, login_rate) || !to_uint(f["actor-idle-seconds"], 86400, idle) ||
       !to_uint(f["commit-interval-us"], 1000000, commit_interval) ||
       !to_uint(f["ws-ping-seconds"], 3600, ws_ping) || !to_uint(f["ws-idle-seconds"], 86400, ws_idle) ||
+      !to_uint(f["agent-grace-seconds"], 86400, agent_grace) ||
+      !to_uint(f["reopen-hours"], 24 * 365, reopen_hours) ||
+      !to_uint(f["visitor-rate"], 1000000, visitor_rate) || !to_uint(f["visitor-burst"], 1000000, visitor_burst) ||
+      !to_uint(f["staff-write-rate"], 1000000, staff_write_rate) || visitor_rate == 0 ||
+      visitor_burst == 0 || staff_write_rate == 0 ||
       ws_ping == 0 || ws_idle <= ws_ping ||
       io_threads == 0 || actor_threads == 0 || reader_threads == 0 || ttl == 0 || frame_max < 1024) {
     std::fprintf(stderr, "a numeric flag is out of range (see --help)\n");
@@ -214,8 +261,10 @@ int main(int argc, char** argv) {
   sb::chat_options chat_opts;
   chat_opts.caf_threads = static_cast<unsigned>(actor_threads);
   chat_opts.actor_idle = std::chrono::seconds(idle);
-  auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, chat_opts);
-  for (auto& [visitor, cid] : history.open_conversations()) chat->restore_open_conversation(visitor, cid);
+  chat_opts.agent_grace = std::chrono::seconds(agent_grace);
+  chat_opts.reopen_window = std::chrono::hours(reopen_hours);
+  auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, dir, chat_opts);
+  chat->restore(restorable(history, dir.workspace_ids()), dir.workspace_ids());
 
   sb::http::staff_sockets staff;
   sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, staff, {}};
@@ -225,6 +274,9 @@ int main(int argc, char** argv) {
   app.lim.ws_idle_timeout = std::chrono::seconds(ws_idle);
   app.lim.ws_frames_per_second = static_cast<double>(ws_rate);
   app.lim.logins_per_minute = static_cast<double>(login_rate);
+  app.lim.visitor_messages_per_second = static_cast<double>(visitor_rate);
+  app.lim.visitor_message_burst = static_cast<double>(visitor_burst);
+  app.lim.staff_writes_per_second = static_cast<double>(staff_write_rate);
   app.token_ttl = std::chrono::hours(ttl);
   for (std::string_view rest = f["trusted-proxies"]; !rest.empty();) {
     auto comma = rest.find(',');

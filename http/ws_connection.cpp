@@ -10,6 +10,7 @@
 #include "http/staff_sockets.hpp"
 #include "actors/tokens.hpp"
 #include "http/metrics.hpp"
+#include "http/rate_limiter.hpp"
 #include "projections/history_projection.hpp"
 
 namespace sb::http {
@@ -36,6 +37,11 @@ bool opt_seq(const json& f, const char* name, std::uint64_t& out) {
     return false;
   out = it->get<std::uint64_t>();
   return true;
+}
+
+rate_limiter& visitor_messages() {
+  static rate_limiter r;
+  return r;
 }
 
 std::string ack_frame(const ack_info& a) {
@@ -101,6 +107,15 @@ void ws_connection::deliver(const std::string& cid, std::uint64_t seq,
   });
 }
 
+void ws_connection::push(std::shared_ptr<const std::string> frame) {
+  auto t = transport_.lock();
+  if (!t) return;
+  t->dispatch([w = weak_from_this(), frame = std::move(frame)] {
+    if (auto self = w.lock())
+      if (auto t = self->transport_.lock()) t->send(frame);
+  });
+}
+
 bool ws_connection::allow_frame() {
   auto now = std::chrono::steady_clock::now();
   std::chrono::duration<double> dt = now - refill_;
@@ -157,12 +172,15 @@ void ws_connection::handle_text(std::string_view text) {
 
 ws_connection::~ws_connection() {
   if (staff_handle_) app_.staff.remove(staff_handle_);
+  // No staff_left here: on_close() did it, and at shutdown the service may be gone already
+  // (the router drops sockets that died).
 }
 
 void ws_connection::on_close() {
   for (auto& [cid, seq] : last_seq_) app_.chat.unsubscribe(cid, this);
   last_seq_.clear();
   if (staff_handle_) app_.staff.remove(std::exchange(staff_handle_, 0));
+  if (std::exchange(joined_router_, false)) app_.chat.staff_left(who_, this);
 }
 
 void ws_connection::subscribe(const std::string& cid, std::uint64_t after_seq,
@@ -244,7 +262,6 @@ void ws_connection::on_hello_agent(const json& f) {
     return;
   }
   who_ = s->who;
-  greeted_ = true;
   // Logging out or deleting the user closes this socket; so does the token's expiry.
   staff_handle_ = app_.staff.add(s->user_id, s->token_id,
                                  [w = weak_from_this()](std::uint16_t code, const std::string& reason) {
@@ -256,25 +273,26 @@ void ws_connection::on_hello_agent(const json& f) {
   if (auto t = transport_.lock())
     t->close_at(std::chrono::system_clock::time_point{std::chrono::milliseconds{s->token_exp}}, 4401,
                 "token expired");
+  // The router counts this socket (presence) from now on and answers with the queue, then
+  // pushes queue/presence/assigned frames; frames that come meanwhile wait for the welcome.
+  joined_router_ = true;
+  hello_pending_ = true;
   auto user = app_.dir.user_by_id(s->user_id);
-  json conversations = app_.history.list(who_.workspace_id, "", 100, "")["items"];
-  // The queue: every waiting conversation, oldest first (position 1 is served next).
-  json waiting = app_.history.list(who_.workspace_id, "waiting", 10000, "")["items"];
-  std::vector<json> rows(waiting.begin(), waiting.end());
-  std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
-    return a["created_ts"].get<std::int64_t>() < b["created_ts"].get<std::int64_t>();
+  app_.chat.staff_joined(who_, weak_from_this(), [w = weak_from_this(), user](const std::string& queue) {
+    auto self = w.lock();
+    if (!self) return;
+    self->on_strand([user, queue](ws_connection& c) {
+      json conversations = c.app_.history.list(c.who_.workspace_id, "", 100, "")["items"];
+      c.send(json{{"type", "welcome"}, {"user", user ? user->public_json() : json(nullptr)},
+                  {"queue", json::parse(queue)}, {"conversations", conversations}}
+                 .dump());
+      c.greeted_ = true;
+      c.hello_pending_ = false;
+      auto held = std::move(c.held_);
+      c.held_.clear();
+      for (auto& frame : held) c.on_text(frame);
+    });
   });
-  json queue = json::array();
-  for (auto& c : rows)
-    queue.push_back({{"conversation_id", c["id"]},
-                     {"position", queue.size() + 1},
-                     {"since_ts", c["created_ts"]},
-                     {"visitor", c["visitor"]},
-                     {"last_text", c["last_message"].is_object() ? c["last_message"]["text"]
-                                                                 : json(nullptr)}});
-  send(json{{"type", "welcome"}, {"user", user ? user->public_json() : json(nullptr)},
-            {"queue", {{"waiting", queue}}}, {"conversations", conversations}}
-           .dump());
 }
 
 void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
@@ -287,6 +305,10 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
     if (!f.contains("text") || !f["text"].is_string())
       return send_error(errc::bad_request, "message needs a string text", ref);
     m.text = f["text"];
+    // A person's pace, counted per visitor across all of its sockets and tabs.
+    if (!visitor_messages().allow(who_.who.id, app_.lim.visitor_messages_per_second, std::chrono::seconds(1),
+                                  app_.lim.visitor_message_burst))
+      return send_error(errc::rate_limited, "too many messages; slow down", m.client_msg_id);
     app_.chat.visitor_message(
         who_, site_key_, m, weak_from_this(),
         [w = weak_from_this(), ref = m.client_msg_id](const failure& fl, const ack_info& a) {
@@ -311,12 +333,12 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
         return send_error(errc::bad_request, "typing needs a boolean on");
       return app_.chat.typing(who_, cid, f["on"]);
     }
-    if (type == "escalate") return;  // without a bot every conversation already waits for a human
     auto reply = [w = weak_from_this(), ref](const failure& fl, const conversation_info&) {
       if (fl.code == errc::ok) return;
       if (auto self = w.lock())
         self->on_strand([fl, ref](ws_connection& c) { c.send_error(fl.code, fl.message, ref); });
     };
+    if (type == "escalate") return app_.chat.escalate(who_, cid, reply);
     if (type == "close") return app_.chat.close(who_, cid, reply);
     std::uint64_t seq = 0;
     if (!f.contains("seq") || !opt_seq(f, "seq", seq))
@@ -329,7 +351,12 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
 void ws_connection::on_agent_frame(const std::string& type, const json& f) {
   std::string ref, cid;
   opt_string(f, "client_msg_id", ref, 128);
-  if (type == "presence") return;  // accepted; shown once the agent actor lands
+  if (type == "presence") {
+    std::string status;
+    if (!req_string(f, "status", status, 16) || (status != "online" && status != "away"))
+      return send_error(errc::bad_request, "presence needs status online or away", ref);
+    return app_.chat.presence(who_, status);
+  }
   if (!req_string(f, "conversation_id", cid, 64))
     return send_error(errc::bad_request, type.substr(0, 64) + " needs a string conversation_id",
                       ref);
@@ -359,8 +386,7 @@ void ws_connection::on_agent_frame(const std::string& type, const json& f) {
       return send_error(errc::bad_request, "message needs a string text", ref);
     if (f.contains("private") && !f["private"].is_null() && !f["private"].is_boolean())
       return send_error(errc::bad_request, "private must be a boolean", ref);
-    if (f.contains("private") && f["private"] == true)
-      return send_error(errc::bad_request, "private notes are not supported yet", ref);
+    m.private_note = f.contains("private") && f["private"] == true;
     m.text = f["text"];
     return app_.chat.post(who_, cid, m, [w = weak_from_this(), ref, reply_error](
                                             const failure& fl, const ack_info& a) {
@@ -373,6 +399,12 @@ void ws_connection::on_agent_frame(const std::string& type, const json& f) {
     if (fl.code != errc::ok) reply_error(fl);
   };
   if (type == "accept") return app_.chat.accept(who_, cid, done);
+  if (type == "transfer") {
+    std::string to;
+    if (!req_string(f, "to_user_id", to, 64))
+      return send_error(errc::bad_request, "transfer needs a string to_user_id", ref);
+    return app_.chat.transfer(who_, who_.who.kind == "admin", cid, to, done);
+  }
   if (type == "close") return app_.chat.close(who_, cid, done);
   if (type == "typing") {
     if (!f.contains("on") || !f["on"].is_boolean())

@@ -48,6 +48,8 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
 
   void deliver(const std::string& conversation_id, std::uint64_t seq,
                std::shared_ptr<const std::string> frame, bool backlog = false) override;
+  void push(std::shared_ptr<const std::string> frame) override;
+  bool is_visitor() const override { return kind_ == kind::visitor; }
 
  private:
   void handle_text(std::string_view text);
@@ -71,6 +73,7 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   std::string workspace_id_;
   bool greeted_ = false;
   std::uint64_t staff_handle_ = 0;  // registration in app.staff (agent sockets), 0 if none
+  bool joined_router_ = false;      // an agent socket the workspace router knows
   bool hello_pending_ = false;
   conversation::principal who_;
   std::vector<std::string> held_;  // frames that came while the hello was being answered

@@ -40,13 +40,15 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
                          {"sender", d.value("sender", json::object())},
                          {"ts", d.value("ts", std::int64_t{0})}};
     auto kind = d["sender"].value("kind", "");
+    bool note = d.value("private", false);
     if (kind == "visitor") {
+      s["last_visitor_text"] = d.value("text", "").substr(0, 200);
       // Count every unread message; remember only the newest seqs, so a summary stays small.
       s["unread"] = s.value("unread", std::uint64_t{0}) + 1;
       auto& seqs = s["unread_seqs"];
       seqs.push_back(seq);
       if (seqs.size() > kUnreadSeqsKept) seqs.erase(seqs.begin());
-    } else {  // staff replied: they have read it all
+    } else if (!note) {  // staff replied: they have read it all (a private note is no reply)
       s["unread"] = 0;
       s["unread_seqs"] = json::array();
     }
@@ -57,8 +59,16 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
   } else if (e.type == "status_changed") {
     s["last_seq"] = d.value("seq", std::uint64_t{0});
     s["updated_ts"] = d.value("ts", std::int64_t{0});
-    s["status"] = d.value("status", "");
-    if (d.value("status", "") == "active") s["agent"] = d.value("agent", json{});
+    auto status = d.value("status", "");
+    s["status"] = status;
+    if (status == "active" || status == "waiting") s["agent"] = d.value("agent", json{});
+    if (status == "waiting") {
+      // The router's order: a new arrival's key is this event's position (see router.hpp).
+      s["queue_key"] = d.value("queue_key", static_cast<std::int64_t>(e.position));
+      s["waiting_since"] = d.value("ts", std::int64_t{0});
+    }
+  } else if (e.type == "labels_set") {
+    s["labels"] = d.value("labels", json::array());
   } else if (e.type == "read_marked") {
     auto seq = d.value("seq", std::uint64_t{0});
     if (d["reader"].value("kind", "") != "visitor") {
@@ -92,6 +102,7 @@ json summary_view(const json& s) {
           {"last_message", s["last_message"]},
           {"unread", s.value("unread", std::uint64_t{0})},
           {"last_seq", s["last_seq"]},
+          {"labels", s.value("labels", json::array())},
           {"site_key", s["site_key"]},
           {"created_ts", s["created_ts"]},
           {"updated_ts", s["updated_ts"]}};

@@ -34,7 +34,7 @@ class WriteBatch;
 
 namespace sb::projections {
 
-inline constexpr int kHistoryVersion = 2;  // bump to rebuild from 0 on the next start
+inline constexpr int kHistoryVersion = 3;  // bump to rebuild from 0 on the next start
 
 struct message_page {
   std::vector<std::string> frames;  // JSON message frames, ascending seq

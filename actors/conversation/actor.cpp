@@ -12,6 +12,7 @@
 #include "actors/handoff.hpp"
 #include "actors/conversation/decide.hpp"
 #include "actors/conversation/evolve.hpp"
+#include "actors/workspace/router_actor.hpp"
 #include "events/blocking_pool.hpp"
 #include "events/log.hpp"
 
@@ -38,7 +39,16 @@ struct subscriber {
   std::weak_ptr<frame_sink> sink;
   const frame_sink* key = nullptr;
   std::string party_id;
+  bool visitor = false;  // visitor sockets never see private notes
 };
+
+// A durable frame and who may see it.
+struct stored_frame {
+  frame_ptr frame;
+  bool staff_only = false;
+};
+
+enum class audience { everyone, visitors };
 
 // The conversation's durable frames and its watchers. Shared by the actor and the commit
 // callback on the writer thread, so that a durable batch's ack and frames go out at once,
@@ -49,7 +59,7 @@ class feed {
   explicit feed(std::string id) : id_(std::move(id)) {}
 
   // Hydration: the frames already durable.
-  void load(std::vector<frame_ptr> frames, std::uint64_t durable_seq, std::uint64_t position) {
+  void load(std::vector<stored_frame> frames, std::uint64_t durable_seq, std::uint64_t position) {
     std::lock_guard lock{mutex_};
     frames_ = std::move(frames);
     durable_seq_ = durable_seq;
@@ -68,18 +78,28 @@ class feed {
   // Set by the actor while it waits for a seq to become durable: every commit then wakes it.
   std::atomic<bool> wants_commits{false};
   // A durable write: the author's socket starts watching (if asked), then every frame goes out.
-  void commit(const std::vector<std::pair<std::uint64_t, frame_ptr>>& frames,
+  void commit(const std::vector<std::pair<std::uint64_t, stored_frame>>& frames,
               const std::weak_ptr<frame_sink>& watch, const std::string& watcher_id) {
     std::lock_guard lock{mutex_};
     if (auto w = watch.lock()) add_locked(watch, w.get(), watcher_id);
-    for (auto& [seq, frame] : frames) {
-      if (seq) frames_.push_back(frame);
-      deliver_locked(seq, frame, {});
+    for (auto& [seq, f] : frames) {
+      if (seq) frames_.push_back(f);
+      deliver_locked(seq, f.frame, {}, f.staff_only);
     }
   }
-  void ephemeral(const frame_ptr& frame, const std::string& except_party) {
+  void ephemeral(const frame_ptr& frame, const std::string& except_party,
+                 audience to = audience::everyone) {
     std::lock_guard lock{mutex_};
-    deliver_locked(0, frame, except_party);
+    for (auto it = subs_.begin(); it != subs_.end();) {
+      auto sink = it->sink.lock();
+      if (!sink) {
+        it = subs_.erase(it);
+        continue;
+      }
+      if ((to == audience::everyone || it->visitor) && (except_party.empty() || it->party_id != except_party))
+        sink->deliver(id_, 0, frame);
+      ++it;
+    }
   }
   // Every frame after after_seq, then live ones.
   void subscribe(std::uint64_t after_seq, const std::weak_ptr<frame_sink>& sink,
@@ -87,7 +107,9 @@ class feed {
     auto s = sink.lock();
     if (!s) return;
     std::lock_guard lock{mutex_};
-    for (auto seq = after_seq; seq < frames_.size(); ++seq) s->deliver(id_, seq + 1, frames_[seq], true);
+    bool visitor = s->is_visitor();
+    for (auto seq = after_seq; seq < frames_.size(); ++seq)
+      if (!visitor || !frames_[seq].staff_only) s->deliver(id_, seq + 1, frames_[seq].frame, true);
     add_locked(sink, s.get(), party_id);
   }
   void unsubscribe(const frame_sink* key) {
@@ -105,23 +127,25 @@ class feed {
                   const std::string& party_id) {
     for (auto& s : subs_)
       if (s.key == key) return;
-    subs_.push_back({sink, key, party_id});
+    subs_.push_back({sink, key, party_id, key->is_visitor()});
   }
-  void deliver_locked(std::uint64_t seq, const frame_ptr& frame, const std::string& except_party) {
+  void deliver_locked(std::uint64_t seq, const frame_ptr& frame, const std::string& except_party,
+                      bool staff_only = false) {
     for (auto it = subs_.begin(); it != subs_.end();) {
       auto sink = it->sink.lock();
       if (!sink) {
         it = subs_.erase(it);
         continue;
       }
-      if (except_party.empty() || it->party_id != except_party) sink->deliver(id_, seq, frame);
+      if ((except_party.empty() || it->party_id != except_party) && !(staff_only && it->visitor))
+        sink->deliver(id_, seq, frame);
       ++it;
     }
   }
 
   std::string id_;
   std::mutex mutex_;
-  std::vector<frame_ptr> frames_;  // index seq - 1
+  std::vector<stored_frame> frames_;  // index seq - 1
   std::vector<subscriber> subs_;
   std::atomic<std::uint64_t> durable_seq_{0};
   std::atomic<std::uint64_t> position_{0};
@@ -137,11 +161,18 @@ struct conversation_state {
   std::deque<pending_write> pending;
   std::vector<std::pair<std::uint64_t, std::function<void()>>> after_durable;
   std::unordered_map<std::string, std::pair<std::uint64_t, party>> typing;  // id -> (gen, who)
+  std::string last_visitor_text;     // shown in the queue
+  std::size_t queue_position = 0;    // last told by the router (0: not waiting)
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
   static inline const char* name = "conversation";
 };
 
 using self_ptr = caf::stateful_actor<conversation_state>*;
+
+frame_ptr queue_position_frame(const std::string& id, std::size_t position) {
+  return std::make_shared<const std::string>(
+      nlohmann::json{{"type", "queue_position"}, {"conversation_id", id}, {"position", position}}.dump());
+}
 
 std::string info_json(const state& s) {
   nlohmann::json agent = nullptr;
@@ -153,6 +184,7 @@ std::string info_json(const state& s) {
                         {"visitor", {{"id", s.visitor.id}, {"name", s.visitor.name}}},
                         {"agent", agent},
                         {"last_seq", s.last_seq},
+                        {"labels", s.labels},
                         {"created_ts", s.created_ts},
                         {"updated_ts", s.updated_ts}}
       .dump();
@@ -176,10 +208,17 @@ void write(self_ptr self, pending_write p) {
   std::vector<events::envelope> envs;
   envs.reserve(p.events.size());
   // Frames are rendered now (their content is fixed by decide) and sent by the commit callback.
-  std::vector<std::pair<std::uint64_t, frame_ptr>> frames;
+  std::vector<std::pair<std::uint64_t, stored_frame>> frames;
   std::optional<ack_info> ack;
+  // What the workspace's router must learn once durable: status changes (with the index of
+  // their event in this append, for a new arrival's queue key) and texts while waiting.
+  std::vector<std::pair<std::size_t, workspace::conv_update>> updates;
+  std::optional<workspace::conv_text> text_update;
+  bool reopens = false;
   auto stream_seq = st.s.stream_seq;
-  for (auto& e : p.events) {
+  auto status_before = st.s.status;
+  for (std::size_t i = 0; i < p.events.size(); ++i) {
+    auto& e = p.events[i];
     events::envelope env;
     env.type = type_name(e);
     env.version = 1;
@@ -188,28 +227,46 @@ void write(self_ptr self, pending_write p) {
     env.data = encode_data(st.id, e);
     auto text = render_frame(st.id, e, env.data);
     if (!text.empty())
-      frames.emplace_back(wire_seq(e), std::make_shared<const std::string>(std::move(text)));
-    if (auto* m = std::get_if<message_posted>(&e))
+      frames.emplace_back(wire_seq(e), stored_frame{std::make_shared<const std::string>(std::move(text)),
+                                                    staff_only(e)});
+    if (auto* m = std::get_if<message_posted>(&e)) {
       ack = ack_info{st.id, m->seq, m->ts, m->client_msg_id, 0};
+      if (m->sender.kind == "visitor") {
+        st.last_visitor_text = m->text.substr(0, 200);
+        if (status_before == "waiting") text_update = workspace::conv_text{st.id, st.last_visitor_text};
+      }
+    }
     envs.push_back(std::move(env));
   }
   std::uint64_t last_wire_seq = 0;
   bool closes = false;
-  for (auto& e : p.events) {
+  for (std::size_t i = 0; i < p.events.size(); ++i) {
+    auto& e = p.events[i];
     evolve(st.s, e);
     if (auto seq = wire_seq(e)) last_wire_seq = seq;
-    if (auto* sc = std::get_if<status_changed>(&e); sc && sc->status == "closed") closes = true;
+    if (auto* sc = std::get_if<status_changed>(&e)) {
+      if (sc->status == "closed") closes = true;
+      if (sc->via == "reopen") reopens = true;
+      updates.emplace_back(i, workspace::conv_update{st.id, sc->status, sc->agent, sc->via,
+                                                     sc->queue_key.value_or(0), sc->ts, st.s.visitor,
+                                                     st.s.site_key, st.last_visitor_text});
+    }
   }
+  if (!updates.empty()) text_update.reset();  // the update carries the text
   // A plain message needs nothing from the actor once durable: the callback acks and sends
   // the frames, and advances the feed's durable frontier. Only control answers, a close, a
   // failure, or a duplicate waiting for its original wake the actor again (one CAF wake-up
   // fewer per message).
   bool needs_actor = p.info != nullptr || closes;
-  // Runs on the writer thread once durable: the author's ack first, then everyone's frames.
+  caf::actor router;
+  if (!updates.empty() || text_update) router = st.env.service->router_of(st.s.workspace_id);
+  // Runs on the writer thread once durable: the author's ack first, then everyone's frames,
+  // then the router hears of status changes.
   events::append_callback on_commit =
       [h = caf::actor_cast<caf::actor>(self), feed = st.frames, frames = std::move(frames),
        ack, done = std::move(p.ack), watch = p.watch, watcher = p.watcher_id, last_wire_seq,
-       needs_actor](const events::append_result& r) mutable {
+       needs_actor, router, updates = std::move(updates), text_update, reopens,
+       service = st.env.service, visitor = st.s.visitor.id, id = st.id](const events::append_result& r) mutable {
         if (r.st.ok()) {
           feed->durable(last_wire_seq, r.last_position);
           if (done && ack) {
@@ -217,6 +274,17 @@ void write(self_ptr self, pending_write p) {
             done({}, *ack);
           }
           feed->commit(frames, watch, watcher);
+          if (reopens) service->conversation_reopened(visitor, id);
+          for (auto& [index, u] : updates) {
+            if (u.status == "waiting" && u.via != "requeue")
+              u.queue_key = static_cast<std::int64_t>(r.first_position + index);
+            handoff::release();
+            caf::anon_send(router, std::move(u));
+          }
+          if (text_update) {
+            handoff::release();
+            caf::anon_send(router, std::move(*text_update));
+          }
         } else if (done) {
           done({errc::unavailable, "storage failed: " + r.st.message()}, {});
         }
@@ -245,6 +313,7 @@ caf::behavior refusing(self_ptr self, failure f) {
       [=](typing_msg&) {},
       [=](committed_msg&) {},
       [=](typing_expired&) {},
+      [=](queue_position_msg&) {},
       [=](idle_tick) {
         auto& st = self->state;
         if (st.env.service->retire(st.id, self)) self->quit();
@@ -312,8 +381,17 @@ caf::behavior running(self_ptr self) {
         if (!sink) return;
         m.done({}, info_of(st, 0));  // the answer (e.g. welcome) goes out before the backlog
         st.frames->subscribe(m.after_seq, m.sink, m.who.who.id);
+        if (sink->is_visitor() && st.s.status == "waiting" && st.queue_position)
+          sink->deliver(st.id, 0, queue_position_frame(st.id, st.queue_position));
       },
       [=](unsubscribe_msg& m) { handoff::acquire(), self->state.frames->unsubscribe(m.sink); },
+      [=](queue_position_msg& m) {
+        handoff::acquire();
+        auto& st = self->state;
+        if (st.s.status != "waiting") return;
+        st.queue_position = m.position;
+        st.frames->ephemeral(queue_position_frame(st.id, m.position), {}, audience::visitors);
+      },
       [=](typing_msg& m) {
         handoff::acquire();
         auto& st = self->state;
@@ -365,7 +443,7 @@ caf::behavior running(self_ptr self) {
             if (auto* sc = std::get_if<status_changed>(&e); sc && sc->status == "closed")
               closed = true;
           if (p.info) p.info({}, info_of(st, c.result.last_position));
-          if (closed) st.env.service->conversation_closed(st.s.visitor.id, st.id);
+          if (closed) st.env.service->conversation_closed(st.s.visitor.id, st.id, st.s.closed_ts);
         }
         auto durable = st.frames->durable_seq();
         std::erase_if(st.after_durable, [&](auto& w) {
@@ -417,7 +495,7 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
       [=](hydrated_msg& m) {
         handoff::acquire();
         auto& st = self->state;
-        std::vector<frame_ptr> frames;
+        std::vector<stored_frame> frames;
         std::uint64_t durable_seq = 0, position = 0;
         if (m.st.ok()) {
           for (auto& env : m.evs) {
@@ -427,9 +505,11 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
               break;
             }
             evolve(st.s, *e);
+            if (auto* m = std::get_if<message_posted>(&*e); m && m->sender.kind == "visitor")
+              st.last_visitor_text = m->text.substr(0, 200);
             if (auto seq = wire_seq(*e)) {
-              frames.push_back(
-                  std::make_shared<const std::string>(render_frame(st.id, *e, env.data)));
+              frames.push_back({std::make_shared<const std::string>(render_frame(st.id, *e, env.data)),
+                                staff_only(*e)});
               durable_seq = seq;
             }
             position = env.position;

@@ -4,6 +4,7 @@
 //
 // Messages it accepts (all local, never serialized):
 //   post_msg, control_msg, get_msg, subscribe_msg, unsubscribe_msg, typing_msg,
+//   queue_position_msg (from the workspace router),
 // plus its own hydrated_msg, committed_msg, typing_expired, idle_tick.
 #include <caf/all.hpp>
 #include <memory>
@@ -60,6 +61,9 @@ struct typing_expired {
   std::uint64_t generation = 0;
 };
 struct idle_tick {};
+struct queue_position_msg {  // from the router: the visitor's place in the queue
+  std::size_t position = 0;
+};
 
 // What every conversation actor shares: storage, options and the service that routes to it.
 struct actor_env {
@@ -86,3 +90,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::hydrated_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::committed_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::typing_expired)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::idle_tick)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::queue_position_msg)

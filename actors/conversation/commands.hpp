@@ -1,9 +1,11 @@
 #pragma once
 // What a client may ask of a conversation. Built by the edge after validation and
-// authentication; checked against the conversation's state by decide().
+// authentication (or by the workspace router); checked against the conversation's state by
+// decide().
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace sb::conversation {
 
@@ -13,11 +15,13 @@ struct party {
   std::string name;
 };
 
-// Who is asking: staff of a workspace, or the visitor of a widget.
+// Who is asking: staff of a workspace, the visitor of a widget, or the workspace's router
+// (kind "system").
 struct principal {
   party who;
   std::string workspace_id;
   bool is_staff() const { return who.kind == "agent" || who.kind == "admin"; }
+  bool is_router() const { return who.kind == "system"; }
 };
 
 struct open_conversation {  // sent to a fresh conversation together with its first message
@@ -29,6 +33,11 @@ struct open_conversation {  // sent to a fresh conversation together with its fi
 struct post_message {
   std::string client_msg_id;
   std::string text;
+  std::string attachments = "[]";  // JSON array of attachment objects, checked by the edge
+  bool private_note = false;       // staff only: never shown to the visitor
+  // A visitor's message to a closed conversation reopens it if it closed less than this long
+  // ago (0: never; the caller then opens a new conversation).
+  std::int64_t reopen_within_ms = 0;
 };
 
 struct accept {};
@@ -36,7 +45,21 @@ struct close {};
 struct mark_read {
   std::uint64_t seq = 0;
 };
+struct assign {  // the router gives a waiting conversation to an agent (auto mode)
+  party agent;
+};
+struct transfer {  // staff hand an active (or waiting) conversation to a colleague
+  party to;
+};
+struct requeue {  // the router puts an active conversation back at the head of the queue
+  std::int64_t queue_key = 0;
+};
+struct escalate {};  // the visitor asks for a human
+struct set_labels {
+  std::vector<std::string> labels;
+};
 
-using command = std::variant<post_message, accept, close, mark_read>;
+using command = std::variant<post_message, accept, close, mark_read, assign, transfer, requeue,
+                             escalate, set_labels>;
 
 }  // namespace sb::conversation

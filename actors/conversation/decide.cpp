@@ -10,7 +10,7 @@ outcome fail(errc code, std::string message) {
 }
 
 bool may_touch(const state& s, const principal& who) {
-  if (who.is_staff()) return who.workspace_id == s.workspace_id;
+  if (who.is_staff() || who.is_router()) return who.workspace_id == s.workspace_id;
   if (who.who.kind == "visitor") return who.who.id == s.visitor.id;
   return false;
 }
@@ -28,7 +28,8 @@ std::optional<failure> check_message(const post_message& m) {
     return failure{errc::bad_request, "client_msg_id must be 1 to 128 bytes"};
   auto n = utf8_length(m.text);
   if (!n) return failure{errc::bad_request, "text is not valid UTF-8"};
-  if (*n == 0 || m.text.find_first_not_of(" \t\r\n") == std::string::npos)
+  bool has_attachments = !m.attachments.empty() && m.attachments != "[]";
+  if (!has_attachments && (*n == 0 || m.text.find_first_not_of(" \t\r\n") == std::string::npos))
     return failure{errc::bad_request, "text must not be empty"};
   if (*n > kMaxTextChars) return failure{errc::too_large, "text is longer than 4000 characters"};
   return std::nullopt;
@@ -67,8 +68,9 @@ outcome decide_open(const state& s, const std::string& conversation_id,
   if (auto f = check_message(first)) return fail(f->code, f->message);
   outcome o;
   o.events.push_back(opened{conversation_id, open.workspace_id, open.site_key, open.visitor, now_ms});
-  o.events.push_back(message_posted{1, now_ms, first.client_msg_id, open.visitor, first.text});
-  o.events.push_back(status_changed{2, now_ms, "waiting", std::nullopt});
+  o.events.push_back(
+      message_posted{1, now_ms, first.client_msg_id, open.visitor, first.text, first.attachments, false});
+  o.events.push_back(status_changed{2, now_ms, "waiting", std::nullopt, "open", {}});
   return o;
 }
 
@@ -87,9 +89,22 @@ outcome decide(const state& s, const principal& who, const command& cmd, std::in
             o.duplicate_of = it->second;
             return o;
           }
-          if (s.status == "closed") return fail(errc::conflict, "conversation is closed");
+          if (c.private_note && !who.is_staff())
+            return fail(errc::forbidden, "only staff write private notes");
           outcome o;
-          o.events.push_back(message_posted{s.last_seq + 1, now_ms, c.client_msg_id, sender, c.text});
+          auto seq = s.last_seq + 1;
+          if (s.status == "closed") {
+            // A visitor's message reopens a recently closed conversation: back to the queue.
+            bool reopen = who.who.kind == "visitor" && c.reopen_within_ms > 0 &&
+                          now_ms - s.closed_ts < c.reopen_within_ms;
+            if (!reopen) return fail(errc::conflict, "conversation is closed");
+            o.events.push_back(message_posted{seq, now_ms, c.client_msg_id, sender, c.text,
+                                              c.attachments, false});
+            o.events.push_back(status_changed{seq + 1, now_ms, "waiting", std::nullopt, "reopen", {}});
+            return o;
+          }
+          o.events.push_back(message_posted{seq, now_ms, c.client_msg_id, sender, c.text,
+                                            c.attachments, c.private_note});
           return o;
         } else if constexpr (std::is_same_v<T, accept>) {
           if (!who.is_staff()) return fail(errc::forbidden, "only staff accept conversations");
@@ -99,12 +114,47 @@ outcome decide(const state& s, const principal& who, const command& cmd, std::in
             return fail(errc::conflict, "conversation is taken by another agent");
           }
           outcome o;
-          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "active", sender_of(who)});
+          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "active", sender_of(who), "accept", {}});
           return o;
         } else if constexpr (std::is_same_v<T, close>) {
+          if (who.is_router()) return fail(errc::forbidden, "the router does not close");
           if (s.status == "closed") return outcome{};
           outcome o;
-          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "closed", s.agent});
+          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "closed", s.agent, "close", {}});
+          return o;
+        } else if constexpr (std::is_same_v<T, assign>) {
+          if (!who.is_router()) return fail(errc::forbidden, "only the router assigns");
+          if (s.status != "waiting") return fail(errc::conflict, "conversation is not waiting");
+          outcome o;
+          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "active", c.agent, "assign", {}});
+          return o;
+        } else if constexpr (std::is_same_v<T, transfer>) {
+          if (!who.is_staff()) return fail(errc::forbidden, "only staff transfer conversations");
+          if (s.status == "closed") return fail(errc::conflict, "conversation is closed");
+          if (s.status == "bot") return fail(errc::conflict, "a bot has this conversation");
+          if (s.status == "active" && s.agent && s.agent->id == c.to.id) return outcome{};
+          outcome o;
+          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "active", c.to, "transfer", {}});
+          return o;
+        } else if constexpr (std::is_same_v<T, requeue>) {
+          if (!who.is_router()) return fail(errc::forbidden, "only the router requeues");
+          if (s.status != "active") return fail(errc::conflict, "conversation is not active");
+          outcome o;
+          o.events.push_back(
+              status_changed{s.last_seq + 1, now_ms, "waiting", std::nullopt, "requeue", c.queue_key});
+          return o;
+        } else if constexpr (std::is_same_v<T, escalate>) {
+          // Without a bot every open conversation already waits for (or has) a human.
+          if (s.status == "closed") return fail(errc::conflict, "conversation is closed");
+          if (s.status != "bot") return outcome{};
+          outcome o;
+          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "waiting", std::nullopt, "escalate", {}});
+          return o;
+        } else if constexpr (std::is_same_v<T, set_labels>) {
+          if (!who.is_staff()) return fail(errc::forbidden, "only staff label conversations");
+          if (c.labels == s.labels) return outcome{};
+          outcome o;
+          o.events.push_back(labels_set{c.labels, now_ms});
           return o;
         } else {  // mark_read
           if (c.seq == 0 || c.seq > s.last_seq) return fail(errc::bad_request, "seq out of range");

@@ -21,14 +21,22 @@ json data_json(const std::string& cid, const event& e) {
           return {{"conversation_id", ev.conversation_id}, {"workspace_id", ev.workspace_id},
                   {"site_key", ev.site_key}, {"visitor", party_json(ev.visitor)}, {"ts", ev.ts}};
         } else if constexpr (std::is_same_v<T, message_posted>) {
-          return {{"conversation_id", cid}, {"seq", ev.seq}, {"ts", ev.ts},
-                  {"client_msg_id", ev.client_msg_id}, {"sender", party_json(ev.sender)},
-                  {"text", ev.text}, {"attachments", json::array()}};
+          json j{{"conversation_id", cid}, {"seq", ev.seq}, {"ts", ev.ts},
+                 {"client_msg_id", ev.client_msg_id}, {"sender", party_json(ev.sender)},
+                 {"text", ev.text}, {"attachments", json::parse(ev.attachments, nullptr, false)}};
+          if (!j["attachments"].is_array()) j["attachments"] = json::array();
+          if (ev.private_note) j["private"] = true;
+          return j;
         } else if constexpr (std::is_same_v<T, status_changed>) {
           json agent = nullptr;
           if (ev.agent) agent = {{"id", ev.agent->id}, {"name", ev.agent->name}};
-          return {{"conversation_id", cid}, {"seq", ev.seq}, {"ts", ev.ts}, {"status", ev.status},
-                  {"agent", agent}, {"queue_position", nullptr}};
+          json j{{"conversation_id", cid}, {"seq", ev.seq},    {"ts", ev.ts},
+                 {"status", ev.status},    {"agent", agent},    {"queue_position", nullptr}};
+          if (!ev.via.empty()) j["via"] = ev.via;
+          if (ev.queue_key) j["queue_key"] = *ev.queue_key;
+          return j;
+        } else if constexpr (std::is_same_v<T, labels_set>) {
+          return {{"conversation_id", cid}, {"labels", ev.labels}, {"ts", ev.ts}};
         } else {
           return {{"conversation_id", cid},
                   {"reader", {{"kind", ev.reader.kind}, {"id", ev.reader.id}}},
@@ -42,7 +50,7 @@ json data_json(const std::string& cid, const event& e) {
 
 std::string type_name(const event& e) {
   static const char* names[] = {"conversation_opened", "message_posted", "status_changed",
-                                "read_marked"};
+                                "read_marked", "labels_set"};
   return names[e.index()];
 }
 
@@ -69,7 +77,10 @@ std::string encode_data(const std::string& cid, const event& e) {
   json_text::field(out, "name", m->sender.name);
   out.push_back('}');
   json_text::field(out, "text", m->text);
-  out += R"(,"attachments":[]})";
+  out += R"(,"attachments":)";
+  out += m->attachments.empty() ? std::string("[]") : m->attachments;
+  if (m->private_note) out += R"(,"private":true)";
+  out.push_back('}');
   return out;
 }
 
@@ -82,15 +93,25 @@ std::optional<event> decode_event(const std::string& type, std::uint16_t version
     if (type == "conversation_opened")
       return opened{j.at("conversation_id"), j.at("workspace_id"), j.at("site_key"),
                     party_from(j.at("visitor")), j.at("ts")};
-    if (type == "message_posted")
-      return message_posted{j.at("seq"), j.at("ts"), j.at("client_msg_id"),
-                            party_from(j.at("sender")), j.at("text")};
+    if (type == "message_posted") {
+      message_posted m{j.at("seq"), j.at("ts"), j.at("client_msg_id"), party_from(j.at("sender")),
+                       j.at("text")};
+      if (auto a = j.find("attachments"); a != j.end() && a->is_array() && !a->empty())
+        m.attachments = a->dump();
+      m.private_note = j.value("private", false);
+      return m;
+    }
     if (type == "status_changed") {
       status_changed s{j.at("seq"), j.at("ts"), j.at("status"), std::nullopt};
       if (j.at("agent").is_object())
         s.agent = party{"agent", j["agent"].value("id", ""), j["agent"].value("name", "")};
+      s.via = j.value("via", "");
+      if (auto k = j.find("queue_key"); k != j.end() && k->is_number_integer())
+        s.queue_key = k->get<std::int64_t>();
       return s;
     }
+    if (type == "labels_set")
+      return labels_set{j.at("labels").get<std::vector<std::string>>(), j.at("ts")};
     if (type == "read_marked")
       return read_marked{party_from(j.at("reader")), j.at("seq"), j.at("ts")};
   } catch (const json::exception&) {
@@ -103,8 +124,7 @@ std::string render_frame(const std::string& cid, const event& e, const std::stri
   const char* prefix = nullptr;
   switch (e.index()) {
     case 1: prefix = R"({"type":"message",)"; break;
-    case 2: prefix = R"({"type":"status",)"; break;
-    default: return render_frame(cid, e);
+    default: return render_frame(cid, e);  // status frames leave queue_key out
   }
   if (data.size() < 2 || data.front() != '{') return render_frame(cid, e);
   std::string frame{prefix};
@@ -122,6 +142,7 @@ std::string render_frame(const std::string& cid, const event& e) {
   }
   auto j = data_json(cid, e);
   if (e.index() == 3) j.erase("ts");
+  if (e.index() == 2) j.erase("queue_key");
   j["type"] = type;
   return j.dump();
 }

@@ -24,7 +24,10 @@ void evolve(state& s, const event& e) {
           s.last_seq = ev.seq;
           s.updated_ts = ev.ts;
           s.status = ev.status;
-          if (ev.status == "active") s.agent = ev.agent;
+          if (ev.status == "active" || ev.status == "waiting") s.agent = ev.agent;
+          s.closed_ts = ev.status == "closed" ? ev.ts : 0;
+        } else if constexpr (std::is_same_v<T, labels_set>) {
+          s.labels = ev.labels;
         } else {  // read_marked
           if (ev.reader.kind == "visitor") {
             if (ev.seq > s.visitor_read_seq) s.visitor_read_seq = ev.seq;

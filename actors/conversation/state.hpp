@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "actors/conversation/events.hpp"
 
@@ -27,6 +28,8 @@ struct state {
   std::int64_t updated_ts = 0;
   std::uint64_t visitor_read_seq = 0;
   std::uint64_t staff_read_seq = 0;
+  std::int64_t closed_ts = 0;  // when it last closed (0 while open)
+  std::vector<std::string> labels;
   // (sender id + '\n' + client_msg_id) -> where it was stored, for idempotent retries
   std::unordered_map<std::string, posted_ref> posted;
 

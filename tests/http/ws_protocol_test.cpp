@@ -3,6 +3,8 @@
 // cases, oversized frames, invalid UTF-8 and binary frames, are in tests/integration).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -30,7 +32,15 @@ using json = nlohmann::json;
 // Collects what the connection sends; runs strand work on the test thread.
 class fake_transport : public ws_transport {
  public:
-  void send(std::shared_ptr<const std::string> frame, bool) override { sent.push_back(json::parse(*frame)); }
+  void send(std::shared_ptr<const std::string> frame, bool) override {
+    auto f = json::parse(*frame);
+    if (ignored.count(f.value("type", ""))) pushed.push_back(std::move(f));
+    else sent.push_back(std::move(f));
+  }
+  // The router's frames (queue, presence, queue_position) go to `pushed`, so that tests of
+  // other frames count only theirs.
+  std::set<std::string> ignored{"queue", "presence", "queue_position"};
+  std::vector<json> pushed;
   void dispatch(std::function<void()> fn) override {
     std::lock_guard lock{mutex_};
     work_.push_back(std::move(fn));
@@ -95,7 +105,7 @@ class WsProtocol : public ::testing::Test {
     site_key_ = w.get_future().get().object["site_key"];
     chat_options opts;
     opts.typing_timeout = std::chrono::milliseconds(300);  // 10 s in production
-    chat_ = std::make_unique<chat_service>(*store_.log, *store_.writer, readers_, opts);
+    chat_ = std::make_unique<chat_service>(*store_.log, *store_.writer, readers_, store_.directory(), opts);
     app_ = std::make_unique<app>(app{*store_.log, *store_.writer, readers_, crypto_, *chat_, store_.directory(), *history_,
                                      tokens_, stats_, staff_, {}});
   }

@@ -27,6 +27,8 @@ struct burst_lane {
 
 class Durability : public server_fixture {
  protected:
+  // The bursts below are load, not a person: raise the per-visitor message limit.
+  Durability() { extra_server_args_ = {"--visitor-rate", "1000000", "--visitor-burst", "1000000"}; }
   static constexpr int lane_count = 4;
   static constexpr int window = 32;  // messages in flight per socket
 

@@ -21,7 +21,10 @@ struct lane {
   std::string failure;
 };
 
-class Ordering : public server_fixture {};
+class Ordering : public server_fixture {
+ protected:
+  Ordering() { extra_server_args_ = {"--visitor-rate", "1000000", "--visitor-burst", "1000000"}; }
+};
 
 TEST_F(Ordering, ManyVisitorsPipeliningAtOnce_EveryWatcherSeesEverySeqOnceInOrder) {
   constexpr int lanes_n = 8, per_lane = 150, window = 32;

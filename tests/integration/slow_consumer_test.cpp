@@ -11,7 +11,8 @@ namespace {
 
 class SlowConsumer : public server_fixture {
  protected:
-  SlowConsumer() { extra_server_args_ = {"--ws-backlog-max", "65536", "--ws-rate", "100000"}; }
+  SlowConsumer() { extra_server_args_ = {"--ws-backlog-max", "65536", "--ws-rate", "100000",
+                                          "--visitor-rate", "1000000", "--visitor-burst", "1000000"}; }
 
   double slow_consumers_closed() {
     auto res = http().get("/metrics");

@@ -1,0 +1,320 @@
+#include "actors/workspace/router_actor.hpp"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "actors/chat_service_impl.hpp"
+#include "actors/directory.hpp"
+#include "actors/handoff.hpp"
+#include "actors/tokens.hpp"
+#include "actors/workspace/router.hpp"
+
+namespace sb::workspace {
+namespace {
+using json = nlohmann::json;
+using frame_ptr = std::shared_ptr<const std::string>;
+using clock = std::chrono::steady_clock;
+
+struct staff_socket {
+  std::string user_id;
+  std::weak_ptr<frame_sink> sink;
+  const frame_sink* key = nullptr;
+};
+
+struct router_actor_state {
+  chat_service::impl* service = nullptr;
+  router_state r;
+  conversation::principal me;
+  std::vector<staff_socket> sockets;
+  std::unordered_map<std::string, std::size_t> sent_positions;  // waiting id -> position sent
+  bool dirty = false;
+  bool flush_scheduled = false;
+  clock::time_point last_flush{};
+  static inline const char* name = "workspace_router";
+};
+
+using self_ptr = caf::stateful_actor<router_actor_state>*;
+
+json party_json(const conversation::party& p) { return {{"kind", p.kind}, {"id", p.id}, {"name", p.name}}; }
+
+void push_to(router_actor_state& st, const frame_ptr& frame, const std::string& only_user = {}) {
+  std::erase_if(st.sockets, [](const staff_socket& s) { return s.sink.expired(); });
+  for (auto& s : st.sockets)
+    if (only_user.empty() || s.user_id == only_user)
+      if (auto sink = s.sink.lock()) sink->push(frame);
+}
+
+json presence_frame(const router_state& r, const seat& s) {
+  return {{"type", "presence"},      {"user_id", s.id},    {"presence", presence_of(s)},
+          {"active", s.active.size()}, {"capacity", capacity_of(r, s)}};
+}
+
+// Publishes a seat's presence to readers and to every staff socket.
+void announce(router_actor_state& st, const seat& s) {
+  {
+    std::lock_guard lock{st.service->snapshot_mutex};
+    st.service->presence[st.r.workspace_id][s.id] = {presence_of(s), static_cast<int>(s.active.size())};
+  }
+  push_to(st, std::make_shared<const std::string>(presence_frame(st.r, s).dump()));
+}
+
+std::string queue_text(const router_state& r) {
+  json waiting = json::array();
+  std::size_t pos = 0;
+  for (auto* q : shown_queue(r))
+    waiting.push_back({{"conversation_id", q->id},
+                       {"position", ++pos},
+                       {"since_ts", q->since_ts},
+                       {"visitor", party_json(q->visitor)},
+                       {"last_text", q->last_text.empty() ? json(nullptr) : json(q->last_text)}});
+  return json{{"waiting", waiting}}.dump();
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.dirty = false;
+  st.last_flush = clock::now();
+  auto text = queue_text(st.r);
+  {
+    std::lock_guard lock{st.service->snapshot_mutex};
+    st.service->queue_snapshots[st.r.workspace_id] = text;
+  }
+  push_to(st, std::make_shared<const std::string>(R"({"type":"queue",)" + text.substr(1)));
+  // Each waiting visitor whose place changed hears its new position.
+  std::unordered_map<std::string, std::size_t> now;
+  std::size_t pos = 0;
+  for (auto* q : shown_queue(st.r)) {
+    now[q->id] = ++pos;
+    auto it = st.sent_positions.find(q->id);
+    if (it != st.sent_positions.end() && it->second == pos) continue;
+    st.service->route(q->id, conversation::queue_position_msg{pos});
+  }
+  st.sent_positions = std::move(now);
+}
+
+// Queue frames go out at once, then at most once per coalesce interval.
+void mark_dirty(self_ptr self) {
+  auto& st = self->state;
+  st.dirty = true;
+  auto every = st.service->env.opts.queue_coalesce;
+  auto since = clock::now() - st.last_flush;
+  if (since >= every) return flush(self);
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(every - since) +
+                                 std::chrono::milliseconds(1),
+                       flush_tick{});
+  }
+}
+
+void dispatch(self_ptr self) {
+  auto& st = self->state;
+  auto pairs = plan_dispatch(st.r, unix_ms());
+  for (auto& [cid, agent_id] : pairs) {
+    auto& s = st.r.seats.at(agent_id);
+    conversation::party agent{"agent", s.id, s.name};
+    st.service->route(cid, conversation::control_msg{
+                               st.me, conversation::assign{agent},
+                               [h = caf::actor_cast<caf::actor>(self), cid](const failure& f,
+                                                                           const conversation_info&) {
+                                 handoff::release();
+                                 caf::anon_send(h, assign_done{cid, f});
+                               }});
+  }
+  if (!pairs.empty()) mark_dirty(self);
+}
+
+void load_settings(router_actor_state& st) {
+  auto& dir = st.service->dir;
+  if (auto w = dir.workspace_settings(st.r.workspace_id)) {
+    st.r.mode = w->value("routing", "manual");
+    st.r.default_capacity = w->value("default_capacity", 5);
+  }
+  for (auto& [id, s] : st.r.seats)
+    if (auto u = dir.user_by_id(id)) {
+      s.name = u->name;
+      s.capacity = u->capacity;
+    }
+}
+
+seat& seat_of(router_actor_state& st, const std::string& user_id, const std::string& name) {
+  auto& s = st.r.seats[user_id];
+  if (s.id.empty()) {
+    s.id = user_id;
+    s.name = name;
+    if (auto u = st.service->dir.user_by_id(user_id)) {
+      s.name = u->name;
+      s.capacity = u->capacity;
+    }
+  }
+  return s;
+}
+
+void apply_update(router_actor_state& st, const conv_update& u) {
+  if (u.status == "waiting") {
+    on_waiting(st.r, queued{u.conversation_id, u.queue_key, u.ts, u.visitor, u.site_key, u.last_text});
+  } else if (u.status == "active" && u.agent) {
+    seat_of(st, u.agent->id, u.agent->name);
+    on_active(st.r, u.conversation_id, *u.agent, u.via == "restore" ? 0 : unix_ms());
+  } else {
+    on_closed(st.r, u.conversation_id);
+  }
+}
+
+// Counts of every seat, to announce the ones a change touched.
+std::unordered_map<std::string, std::size_t> loads(const router_state& r) {
+  std::unordered_map<std::string, std::size_t> out;
+  for (auto& [id, s] : r.seats) out[id] = s.active.size();
+  return out;
+}
+
+void announce_changed(router_actor_state& st, const std::unordered_map<std::string, std::size_t>& before) {
+  for (auto& [id, s] : st.r.seats) {
+    auto it = before.find(id);
+    if (it == before.end() || it->second != s.active.size()) announce(st, s);
+  }
+}
+
+void start_absence(self_ptr self, seat& s) {
+  auto& opts = self->state.service->env.opts;
+  ++s.generation;
+  self->delayed_send(self, opts.offline_after, offline_tick{s.id, s.generation});
+  self->delayed_send(self, opts.agent_grace, grace_tick{s.id, s.generation});
+}
+
+caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::string workspace_id,
+                           router_seed seed) {
+  auto& st = self->state;
+  st.service = service;
+  st.r.workspace_id = workspace_id;
+  st.me = {{"system", "router", "Router"}, workspace_id};
+  for (auto& u : seed.conversations) apply_update(st, u);
+  load_settings(st);
+  // After a restart nobody is connected: agents with chats get the grace period from now.
+  for (auto& [id, s] : st.r.seats)
+    if (!s.active.empty()) start_absence(self, s);
+  flush(self);
+  dispatch(self);
+  return {
+      [=](conv_update& u) {
+        handoff::acquire();
+        auto& st = self->state;
+        auto before = loads(st.r);
+        apply_update(st, u);
+        if (u.status == "active" && u.agent && (u.via == "assign" || u.via == "transfer")) {
+          json c{{"id", u.conversation_id}, {"status", "active"},
+                 {"visitor", party_json(u.visitor)}, {"agent", {{"id", u.agent->id}, {"name", u.agent->name}}},
+                 {"site_key", u.site_key}, {"via", u.via}};
+          push_to(st, std::make_shared<const std::string>(json{{"type", "assigned"}, {"conversation", c}}.dump()),
+                  u.agent->id);
+        }
+        if (u.status != "waiting") st.sent_positions.erase(u.conversation_id);
+        announce_changed(st, before);
+        mark_dirty(self);
+        dispatch(self);
+      },
+      [=](conv_text& t) {
+        handoff::acquire();
+        on_text(self->state.r, t.conversation_id, t.text);
+        mark_dirty(self);
+      },
+      [=](staff_joined& j) {
+        handoff::acquire();
+        auto& st = self->state;
+        auto& s = seat_of(st, j.user_id, j.name);
+        ++s.sockets;
+        ++s.generation;
+        s.shown_offline = false;
+        st.sockets.push_back({j.user_id, j.sink, j.key});
+        if (j.joined) j.joined(queue_text(st.r));  // the welcome, with the queue as of now
+        if (auto sink = j.sink.lock()) {  // the colleagues' presence
+          for (auto& [id, other] : st.r.seats)
+            if (id != j.user_id) sink->push(std::make_shared<const std::string>(presence_frame(st.r, other).dump()));
+        }
+        announce(st, s);
+        dispatch(self);
+      },
+      [=](queue_req& q) {
+        handoff::acquire();
+        q.done(queue_text(self->state.r));
+      },
+      [=](staff_left& l) {
+        handoff::acquire();
+        auto& st = self->state;
+        std::erase_if(st.sockets, [&](const staff_socket& s) { return s.key == l.key; });
+        auto it = st.r.seats.find(l.user_id);
+        if (it == st.r.seats.end() || it->second.sockets == 0) return;
+        if (--it->second.sockets == 0) start_absence(self, it->second);
+      },
+      [=](presence_set& p) {
+        handoff::acquire();
+        auto& st = self->state;
+        auto it = st.r.seats.find(p.user_id);
+        if (it == st.r.seats.end() || it->second.status == p.status) return;
+        it->second.status = p.status;
+        announce(st, it->second);
+        dispatch(self);
+      },
+      [=](offline_tick& t) {
+        auto& st = self->state;
+        auto it = st.r.seats.find(t.user_id);
+        if (it == st.r.seats.end() || it->second.generation != t.generation || it->second.sockets) return;
+        it->second.shown_offline = true;
+        announce(st, it->second);
+      },
+      [=](grace_tick& t) {
+        auto& st = self->state;
+        auto it = st.r.seats.find(t.user_id);
+        if (it == st.r.seats.end() || it->second.generation != t.generation || it->second.sockets) return;
+        for (auto& [cid, key] : plan_requeue(st.r, t.user_id))
+          st.service->route(cid, conversation::control_msg{st.me, conversation::requeue{key},
+                                                           [](const failure&, const conversation_info&) {}});
+      },
+      [=](settings_changed&) {
+        auto& st = self->state;
+        load_settings(st);
+        for (auto& [id, s] : st.r.seats) announce(st, s);
+        dispatch(self);
+      },
+      [=](assign_done& d) {
+        handoff::acquire();
+        auto& st = self->state;
+        if (d.error.code == errc::ok) return;  // the durable update arrives on its own
+        dispatch_failed(st.r, d.conversation_id);
+        // Taken, closed or gone: its own update (if any) says what it is now; never retry it
+        // blindly.
+        if (st.r.key_of.count(d.conversation_id)) on_closed(st.r, d.conversation_id);
+        mark_dirty(self);
+        dispatch(self);
+      },
+      [=](transfer_req& t) {
+        handoff::acquire();
+        auto& st = self->state;
+        auto u = st.service->dir.user_by_id(t.to_user_id);
+        if (!u || u->workspace_id != st.r.workspace_id)
+          return t.done({errc::not_found, "no such user in this workspace"}, {});
+        auto& s = seat_of(st, u->id, u->name);
+        bool has_it = s.active.count(t.conversation_id) != 0;
+        if (!t.admin && !has_it && s.load() >= capacity_of(st.r, s))
+          return t.done({errc::conflict, "that agent is at capacity"}, {});
+        st.service->route(t.conversation_id,
+                          conversation::control_msg{t.who, conversation::transfer{{"agent", u->id, u->name}},
+                                                    std::move(t.done)});
+      },
+      [=](flush_tick) {
+        auto& st = self->state;
+        st.flush_scheduled = false;
+        if (st.dirty) flush(self);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_router(caf::actor_system& sys, chat_service::impl& service, std::string workspace_id,
+                        router_seed seed) {
+  return sys.spawn(router_actor, &service, std::move(workspace_id), std::move(seed));
+}
+
+}  // namespace sb::workspace

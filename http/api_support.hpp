@@ -1,0 +1,55 @@
+#pragma once
+// Helpers shared by the HTTP API's areas (api_*.cpp): answers, query parsing, bodies,
+// min_position waits and rate limits. Beast-free, like the API itself.
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/directory.hpp"
+#include "http/api.hpp"
+#include "http/rate_limiter.hpp"
+
+namespace sb::http {
+
+using query_map = std::unordered_map<std::string, std::string>;
+
+api_response reply(int status, const nlohmann::json& body);
+api_response error(errc code, const std::string& message);
+api_response error(const failure& f);
+std::vector<std::string> split_path(const std::string& path);
+query_map parse_query(const std::string& q);
+// Non-negative integer query parameter; nullopt if absent; false in `ok` if malformed.
+std::optional<std::uint64_t> uint_param(const query_map& q, const char* name, bool& ok);
+// Parses a JSON object body; nullopt (and an error response) otherwise.
+std::optional<nlohmann::json> object_body(const api_request& req, const respond_fn& respond);
+// The client's address for rate limits (X-Forwarded-For only from trusted proxies).
+std::string client_ip(const app& a, const api_request& req);
+// Answers `fn()` once the history read model has applied min_position (bounded wait).
+void after_min_position(app& a, const query_map& q, respond_fn respond,
+                        std::function<void(respond_fn)> fn);
+// A directory write's answer: the object plus its position, or the error.
+void write_answer(const respond_fn& respond, int status, const write_result& r);
+
+// The areas of /api/v1 (each in its own api_<area>.cpp).
+void handle_auth(app& a, const api_request& req, const std::vector<std::string>& parts,
+                 respond_fn respond);
+void handle_users(app& a, const staff& s, const api_request& req,
+                  const std::vector<std::string>& parts, respond_fn respond);
+void handle_workspace(app& a, const staff& s, const api_request& req,
+                      const std::vector<std::string>& parts, respond_fn respond);
+void handle_canned(app& a, const staff& s, const api_request& req,
+                   const std::vector<std::string>& parts, respond_fn respond);
+void handle_widgets(app& a, const std::optional<staff>& s, const api_request& req,
+                    const std::vector<std::string>& parts, respond_fn respond);
+void handle_conversations(app& a, const staff& s, const api_request& req,
+                          const std::vector<std::string>& parts, respond_fn respond);
+void handle_queue(app& a, const staff& s, const api_request& req,
+                  const std::vector<std::string>& parts, respond_fn respond);
+
+}  // namespace sb::http

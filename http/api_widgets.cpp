@@ -1,0 +1,69 @@
+// /api/v1/widgets: the widgets' settings (staff) and their public config.
+#include <nlohmann/json.hpp>
+
+#include "actors/directory.hpp"
+#include "http/api_support.hpp"
+
+namespace sb::http {
+namespace {
+using json = nlohmann::json;
+
+json public_config(const json& w) {
+  return {{"site_key", w["site_key"]}, {"title", w["title"]}, {"welcome_message", w["welcome_message"]},
+          {"colors", w["colors"]}, {"side", w["side"]}, {"prechat", w["prechat"]},
+          {"business_hours", w["business_hours"]}, {"offline_message", w["offline_message"]}};
+}
+
+
+}  // namespace
+
+void handle_widgets(app& a, const std::optional<staff>& s, const api_request& req,
+                    const std::vector<std::string>& parts, respond_fn respond) {
+  // Public: GET /widgets/{site_key}/config
+  if (parts.size() == 5 && parts[4] == "config" && req.method == "GET") {
+    auto w = a.dir.widget(parts[3]);
+    if (!w) return respond(error(errc::not_found, "no such widget"));
+    auto etag = "\"" + std::to_string(w->value("version", 1)) + "\"";
+    api_response r;
+    if (req.if_none_match == etag) r.status = 304;
+    else r.body = public_config(*w).dump();
+    r.headers = {{"ETag", etag}, {"Cache-Control", "public, max-age=60"}};
+    if (!req.origin.empty() && origin_allowed(*w, req.origin)) {
+      r.headers.emplace_back("Access-Control-Allow-Origin", req.origin);
+      r.headers.emplace_back("Vary", "Origin");
+    }
+    return respond(std::move(r));
+  }
+  if (!s) return respond(error(errc::unauthorized, "missing or invalid token"));
+  auto ws = s->who.workspace_id;
+  auto done = [respond](int status) {
+    return [respond, status](const write_result& r) { write_answer(respond, status, r); };
+  };
+  if (parts.size() == 3 && req.method == "GET") {
+    json items = json::array();
+    for (auto& w : a.dir.widgets(ws)) items.push_back(w);
+    return respond(reply(200, {{"items", items}, {"next_cursor", nullptr}}));
+  }
+  if (parts.size() == 3 && req.method == "POST") {
+    auto body = object_body(req, respond);
+    if (!body) return;
+    return a.dir.create_widget(ws, *body, done(201));
+  }
+  if (parts.size() == 4) {
+    auto key = parts[3];
+    if (req.method == "GET") {
+      auto w = a.dir.widget(key);
+      if (!w || w->value("workspace_id", "") != ws) return respond(error(errc::not_found, "no such widget"));
+      return respond(reply(200, *w));
+    }
+    if (req.method == "PATCH") {
+      auto body = object_body(req, respond);
+      if (!body) return;
+      return a.dir.update_widget(ws, key, *body, done(200));
+    }
+    if (req.method == "DELETE") return a.dir.delete_widget(ws, key, done(200));
+  }
+  respond(error(errc::not_found, "no such endpoint"));
+}
+
+}  // namespace sb::http
