@@ -123,6 +123,25 @@ status event_log::read_stream(const std::string& stream, std::uint64_t after_seq
   return {};
 }
 
+status event_log::stream_names(const std::string& prefix, std::vector<std::string>& out) const {
+  // Upper bound: the prefix with its last byte below 0xff incremented (none for "" or all 0xff).
+  std::string upper = prefix;
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  if (!upper.empty()) upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  rocksdb::Slice ub{upper};
+  rocksdb::ReadOptions ro;
+  if (!upper.empty()) ro.iterate_upper_bound = &ub;
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(ro, streams_)};
+  for (it->Seek(prefix); it->Valid();) {
+    auto key = it->key().ToStringView();
+    if (key.size() < 9 || key.substr(0, prefix.size()) != prefix) break;
+    std::string name{key.substr(0, key.size() - 9)};
+    it->Seek(keys::stream_upper_bound(name));  // past every seq of this stream
+    out.push_back(std::move(name));
+  }
+  return to_status(it->status());
+}
+
 status event_log::read_from(std::uint64_t after_position, std::size_t limit,
                             std::vector<envelope>& out) const {
   std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, log_)};

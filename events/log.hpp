@@ -44,6 +44,9 @@ class event_log {
                      std::vector<envelope>& out) const;
   // Highest seq of `stream` (0 for a new stream).
   std::uint64_t stream_head(const std::string& stream) const;
+  // Names of the streams that start with `prefix` ("" = all), ascending, each once. One seek
+  // per stream, so the cost follows the number of streams, not of events.
+  status stream_names(const std::string& prefix, std::vector<std::string>& out) const;
   // Events of the global log with position > after_position, ascending, at most `limit`.
   status read_from(std::uint64_t after_position, std::size_t limit,
                    std::vector<envelope>& out) const;

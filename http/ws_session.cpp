@@ -78,7 +78,10 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
     ws_.control_callback([this](websocket::frame_type, beast::string_view) {
       last_heard_ = std::chrono::steady_clock::now();
     });
-    ws_.read_message_max(app_.lim.ws_frame_max);
+    // The frame limit is ours (on_read): Beast's own limit fails the read and tears the TCP
+    // connection down at once, and with the rest of a big frame still unread the kernel then
+    // resets the connection, so the peer often loses the 1009 close frame (and sees 1006).
+    ws_.read_message_max(0);
     ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
       res.set(beast::http::field::server, "switchboard");
     }));
@@ -194,16 +197,32 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   }
 
   void do_read() {
-    ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+    ws_.async_read_some(buffer_, kReadChunk,
+                        beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) {
-      // closed, timed out, or a protocol violation Beast already answered (1007, 1009)
+      // closed, timed out, or a protocol violation Beast already answered (1007)
       closing_ = true;
-      conn_->on_close();
+      if (!discarding_) conn_->on_close();
       return;
     }
+    if (discarding_) {
+      // After our 1009: read and drop whatever the peer still sends until its close frame
+      // (or close()'s 5 s cut), so that it reads our close frame instead of a reset.
+      buffer_.consume(buffer_.size());
+      return do_read();
+    }
+    if (buffer_.size() > app_.lim.ws_frame_max) {
+      discarding_ = true;
+      buffer_.consume(buffer_.size());
+      buffer_.shrink_to_fit();
+      conn_->on_close();
+      close(1009, "frame too big");
+      return do_read();
+    }
+    if (!ws_.is_message_done()) return do_read();  // more of this frame to come
     if (closing_) return;
     if (!ws_.got_text()) {
       buffer_.consume(buffer_.size());
@@ -287,6 +306,8 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   bool corked_ = false;
   bool closing_ = false;
   bool accepted_ = false;
+  bool discarding_ = false;  // closed with 1009: drain the peer until its close
+  static constexpr std::size_t kReadChunk = 16 * 1024;
 };
 
 }  // namespace

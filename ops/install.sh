@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(cmake ninja-build ccache g++ pkg-config libcaf-dev librocksdb-dev libboost1.81-dev
   nlohmann-json3-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev libssl-dev
-  libsodium-dev libjemalloc-dev curl)
+  libsodium-dev libjemalloc-dev curl libmaxminddb-dev libhowardhinnant-date-dev tzdata)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

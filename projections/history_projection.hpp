@@ -3,9 +3,9 @@
 // conversation, paged by seq, and the workspace's conversation list), stored in the log's
 // state column family together with a durable checkpoint, rebuildable from position 0.
 //
-// Threads: one runner thread folds; it is woken by the writer after each commit. list() and
-// summary() read memory and may be called from any thread; messages() reads RocksDB and
-// belongs on a blocking_pool thread.
+// Threads: one runner thread folds (projection_runner); it is woken by the writer after each
+// commit. list() and summary() read memory and may be called from any thread; messages() reads
+// RocksDB and belongs on a blocking_pool thread.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -23,7 +23,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "events/envelope.hpp"
 #include "events/status.hpp"
+#include "projections/projection_runner.hpp"
 
 namespace sb::events {
 class event_log;
@@ -57,8 +59,8 @@ class history_projection {
   // The writer calls this after each commit (any thread, non-blocking).
   void notify(std::uint64_t last_position);
 
-  std::uint64_t applied_position() const { return applied_.load(std::memory_order_acquire); }
-  bool healthy() const { return !failed_.load(std::memory_order_acquire); }
+  std::uint64_t applied_position() const { return runner_.applied_position(); }
+  bool healthy() const { return runner_.healthy(); }
   // Runs fn(true) (on the runner thread, or at once) when applied_position() >= position, or
   // fn(false) once `deadline` passes or the projection fails first. Exactly one call.
   void when_applied(std::uint64_t position, std::chrono::steady_clock::time_point deadline,
@@ -76,40 +78,20 @@ class history_projection {
                           message_page& out) const;
 
  private:
-  void run();
-  events::status catch_up();
-  // Adds the dirty summaries and the checkpoint of what is folded to `wb`.
-  void persist(rocksdb::WriteBatch& wb);
-  events::status flush_summaries();  // runner thread (or before it starts / after it stops)
+  // The runner's model: load the summaries, fold a batch in place, save the dirty summaries.
+  events::status load();
+  events::status fold(const std::vector<events::envelope>& evs, rocksdb::WriteBatch& wb);
+  void save(rocksdb::WriteBatch& wb);
 
   events::event_log& log_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, nlohmann::json> summaries_;
   // per workspace: (updated_ts, id) ordered, for listing newest first
   std::unordered_map<std::string, std::map<std::pair<std::int64_t, std::string>, bool>> order_;
-  // Runner thread only: summaries folded since the last persist, and the position folded.
-  static constexpr std::chrono::seconds kPersistEvery{1};
+  // Runner thread only: summaries folded since the last save.
   std::unordered_set<std::string> dirty_;
-  std::uint64_t folded_ = 0;
-  std::chrono::steady_clock::time_point next_persist_{};
-
-  std::atomic<std::uint64_t> applied_{0};
-  std::atomic<std::uint64_t> target_{0};
-  std::atomic<bool> failed_{false};
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  bool idle_ = false;  // the runner waits for commits (not resting between folds)
-  std::chrono::milliseconds coalesce_;
-  struct waiter {
-    std::uint64_t position;
-    std::chrono::steady_clock::time_point deadline;
-    std::function<void(bool)> fn;
-  };
-  std::vector<waiter> waiters_;
-  // Calls and removes the waiters that are satisfied (or all of them when `fail_all`).
-  void release_waiters(bool fail_all);
-  std::thread thread_;
+  // Last: its thread stops before the state it folds into is destroyed.
+  projection_runner runner_;
 };
 
 }  // namespace sb::projections

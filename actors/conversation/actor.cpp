@@ -269,11 +269,8 @@ void write(self_ptr self, pending_write p) {
        service = st.env.service, visitor = st.s.visitor.id, id = st.id](const events::append_result& r) mutable {
         if (r.st.ok()) {
           feed->durable(last_wire_seq, r.last_position);
-          if (done && ack) {
-            ack->position = r.last_position;
-            done({}, *ack);
-          }
-          feed->commit(frames, watch, watcher);
+          // The router hears first, so that whoever got the ack and then asks for the queue
+          // finds this change in it (read-your-writes).
           if (reopens) service->conversation_reopened(visitor, id);
           for (auto& [index, u] : updates) {
             if (u.status == "waiting" && u.via != "requeue")
@@ -285,6 +282,11 @@ void write(self_ptr self, pending_write p) {
             handoff::release();
             caf::anon_send(router, std::move(*text_update));
           }
+          if (done && ack) {
+            ack->position = r.last_position;
+            done({}, *ack);
+          }
+          feed->commit(frames, watch, watcher);
         } else if (done) {
           done({errc::unavailable, "storage failed: " + r.st.message()}, {});
         }

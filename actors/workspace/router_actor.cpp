@@ -210,9 +210,9 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
                   u.agent->id);
         }
         if (u.status != "waiting") st.sent_positions.erase(u.conversation_id);
+        dispatch(self);  // first: a conversation handed out at once is never shown as waiting
         announce_changed(st, before);
         mark_dirty(self);
-        dispatch(self);
       },
       [=](conv_text& t) {
         handoff::acquire();

@@ -185,3 +185,106 @@ TEST(Conversation, EventsSurviveTheirEncoding) {
 
 }  // namespace
 }  // namespace sb::conversation
+
+namespace sb::conversation {
+namespace {
+
+const principal kRouter{{"system", "router", "Router"}, "ws_1"};
+
+TEST(Conversation, PrivateNote_TakesASeqAndIsMarkedStaffOnly) {
+  auto s = opened_state();
+  post_message note{"n1", "check the invoice"};
+  note.private_note = true;
+  auto o = decide(s, kAgent, note, 200);
+  ASSERT_TRUE(o.ok());
+  ASSERT_EQ(o.events.size(), 1u);
+  EXPECT_TRUE(staff_only(o.events[0]));
+  EXPECT_EQ(std::get<message_posted>(o.events[0]).seq, 3u);
+  auto frame = nlohmann::json::parse(render_frame("cv_1", o.events[0], encode_data("cv_1", o.events[0])));
+  EXPECT_EQ(frame["private"], true);
+}
+
+TEST(Conversation, AVisitorCannotWriteAPrivateNote) {
+  post_message note{"n1", "sneaky"};
+  note.private_note = true;
+  EXPECT_EQ(decide(opened_state(), kVisitorP, note, 200).error.code, errc::forbidden);
+}
+
+TEST(Conversation, AVisitorMessageAfterClose_ReopensWithinTheWindow) {
+  auto s = apply(opened_state(), decide(opened_state(), kAgent, close{}, 1000));
+  post_message m{"c2", "one more thing"};
+  m.reopen_within_ms = 5000;
+  auto o = decide(s, kVisitorP, m, 3000);
+  ASSERT_TRUE(o.ok());
+  ASSERT_EQ(o.events.size(), 2u);
+  auto& st = std::get<status_changed>(o.events[1]);
+  EXPECT_EQ(st.status, "waiting");
+  EXPECT_EQ(st.via, "reopen");
+  EXPECT_FALSE(st.agent);
+}
+
+TEST(Conversation, AVisitorMessageAfterTheWindow_IsAConflict) {
+  auto s = apply(opened_state(), decide(opened_state(), kAgent, close{}, 1000));
+  post_message m{"c2", "much later"};
+  m.reopen_within_ms = 5000;
+  EXPECT_EQ(decide(s, kVisitorP, m, 7000).error.code, errc::conflict);
+  EXPECT_EQ(decide(s, kAgent, post_message{"a9", "staff cannot reopen"}, 2000).error.code, errc::conflict);
+}
+
+TEST(Conversation, Assign_OnlyByTheRouterAndOnlyWhileWaiting) {
+  auto s = opened_state();
+  EXPECT_EQ(decide(s, kAgent, assign{kAgent.who}, 200).error.code, errc::forbidden);
+  auto o = decide(s, kRouter, assign{kAgent.who}, 200);
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(std::get<status_changed>(o.events[0]).via, "assign");
+  auto active = apply(s, o);
+  EXPECT_EQ(decide(active, kRouter, assign{kOtherAgent.who}, 300).error.code, errc::conflict);
+}
+
+TEST(Conversation, ConcurrentAccepts_OnlyTheFirstWins) {
+  auto s = opened_state();
+  auto first = decide(s, kAgent, accept{}, 200);
+  ASSERT_TRUE(first.ok());
+  auto after = apply(s, first);
+  EXPECT_EQ(decide(after, kOtherAgent, accept{}, 201).error.code, errc::conflict);
+  EXPECT_EQ(decide(after, kRouter, assign{kOtherAgent.who}, 201).error.code, errc::conflict);
+}
+
+TEST(Conversation, Transfer_HandsTheConversationToTheColleague) {
+  auto s = apply(opened_state(), decide(opened_state(), kAgent, accept{}, 200));
+  auto o = decide(s, kAgent, transfer{kOtherAgent.who}, 300);
+  ASSERT_TRUE(o.ok());
+  auto after = apply(s, o);
+  EXPECT_EQ(after.agent->id, "us_b");
+  EXPECT_EQ(decide(after, kVisitorP, transfer{kAgent.who}, 400).error.code, errc::forbidden);
+  EXPECT_EQ(decide(after, kForeignAgent, transfer{kAgent.who}, 400).error.code, errc::not_found);
+}
+
+TEST(Conversation, Requeue_PutsAnActiveConversationBackWithItsKey) {
+  auto s = apply(opened_state(), decide(opened_state(), kAgent, accept{}, 200));
+  auto o = decide(s, kRouter, requeue{-5}, 300);
+  ASSERT_TRUE(o.ok());
+  auto& st = std::get<status_changed>(o.events[0]);
+  EXPECT_EQ(st.status, "waiting");
+  EXPECT_EQ(st.queue_key, -5);
+  auto frame = nlohmann::json::parse(render_frame("cv_1", o.events[0], encode_data("cv_1", o.events[0])));
+  EXPECT_FALSE(frame.contains("queue_key")) << "the key is not part of the wire";
+  auto back = decode_event("status_changed", 1, encode_data("cv_1", o.events[0]));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(std::get<status_changed>(*back).queue_key, -5);
+}
+
+TEST(Conversation, Labels_AreSetByStaffAndARepeatChangesNothing) {
+  auto s = opened_state();
+  auto o = decide(s, kAgent, set_labels{{"billing", "vip"}}, 200);
+  ASSERT_TRUE(o.ok());
+  ASSERT_EQ(o.events.size(), 1u);
+  EXPECT_EQ(wire_seq(o.events[0]), 0u) << "labels carry no wire seq";
+  auto after = apply(s, o);
+  EXPECT_EQ(after.labels, (std::vector<std::string>{"billing", "vip"}));
+  EXPECT_TRUE(decide(after, kAgent, set_labels{{"billing", "vip"}}, 300).events.empty());
+  EXPECT_EQ(decide(after, kVisitorP, set_labels{{}}, 300).error.code, errc::forbidden);
+}
+
+}  // namespace
+}  // namespace sb::conversation
