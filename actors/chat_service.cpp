@@ -86,7 +86,8 @@ chat_service::~chat_service() {
 
 void chat_service::visitor_message(const conversation::principal& visitor,
                                    const std::string& site_key, conversation::post_message msg,
-                                   std::weak_ptr<frame_sink> watch, ack_callback done) {
+                                   std::weak_ptr<frame_sink> watch, ack_callback done,
+                                   std::string offline_message) {
   if (auto f = conversation::check_message(msg)) return done(*f, {});
   // The lock is held until the message is routed: a second tab's message can then never reach
   // a just-minted conversation before the message that opens it.
@@ -108,11 +109,11 @@ void chat_service::visitor_message(const conversation::principal& visitor,
   }
   conversation::post_msg m{visitor, msg, nullptr, std::nullopt, watch};
   if (fresh) {
-    m.open = conversation::open_conversation{visitor.workspace_id, site_key, visitor.who};
+    m.open = conversation::open_conversation{visitor.workspace_id, site_key, visitor.who, offline_message};
     m.done = std::move(done);
   } else {
     // The conversation may have closed for good meanwhile: then open a new one, once.
-    m.done = [this, visitor, site_key, msg, id, watch, done = std::move(done)](
+    m.done = [this, visitor, site_key, msg, id, watch, offline_message, done = std::move(done)](
                  const failure& f, const ack_info& a) {
       if (f.code == errc::conflict || f.code == errc::not_found) {
         {
@@ -121,7 +122,7 @@ void chat_service::visitor_message(const conversation::principal& visitor,
           if (it != impl_->by_visitor.end() && it->second.conversation_id == id)
             impl_->by_visitor.erase(it);
         }
-        return visitor_message(visitor, site_key, msg, watch, done);
+        return visitor_message(visitor, site_key, msg, watch, done, offline_message);
       }
       done(f, a);
     };

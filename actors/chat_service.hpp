@@ -94,9 +94,10 @@ class chat_service {
 
   // A visitor's message: goes to the visitor's open conversation, or opens a new one.
   // `watch` (the visitor's socket) starts watching the conversation if it is not yet.
+  // `offline_message` (outside business hours) answers the message that opens a conversation.
   void visitor_message(const conversation::principal& visitor, const std::string& site_key,
                        conversation::post_message msg, std::weak_ptr<frame_sink> watch,
-                       ack_callback done);
+                       ack_callback done, std::string offline_message = {});
   void post(const conversation::principal& who, const std::string& conversation_id,
             conversation::post_message msg, ack_callback done);
   void accept(const conversation::principal& who, const std::string& conversation_id,

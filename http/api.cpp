@@ -90,6 +90,8 @@ void route_request(app& a, api_request req, respond_fn respond) {
   auto parts = split_path(req.path);
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
     return respond(error(errc::not_found, "no such endpoint"));
+  if (req.method == "OPTIONS") return handle_preflight(a, req, parts, std::move(respond));
+  if (parts[2] == "files") return handle_files(a, req, parts, std::move(respond));  // raw bodies
   if (req.body.size() > a.lim.http_body_max) return respond(error(errc::too_large, "body over 1 MiB"));
   const auto& area = parts[2];
   if (area == "auth") return handle_auth(a, req, parts, std::move(respond));
@@ -110,6 +112,8 @@ void route_request(app& a, api_request req, respond_fn respond) {
   if (area == "users") return handle_users(a, *s, req, parts, std::move(respond));
   if (area == "conversations") return handle_conversations(a, *s, req, parts, std::move(respond));
   if (area == "queue") return handle_queue(a, *s, req, parts, std::move(respond));
+  if (area == "stats") return handle_stats(a, *s, req, parts, std::move(respond));
+  if (area == "visitors") return handle_visitors(a, *s, req, parts, std::move(respond));
   if (area == "workspace") return handle_workspace(a, *s, req, parts, std::move(respond));
   if (area == "canned") return handle_canned(a, *s, req, parts, std::move(respond));
   respond(error(errc::not_found, "no such endpoint"));

@@ -21,6 +21,9 @@ struct api_request {
   std::string if_none_match;
   std::string remote_ip;
   std::string forwarded_for;  // X-Forwarded-For, trusted only from --trusted-proxies
+  std::string content_type;   // of the body (uploads)
+  std::string filename;       // X-Filename (uploads)
+  std::string visitor_token;  // X-Visitor-Token (files)
 };
 
 struct api_response {

@@ -6,8 +6,10 @@
 
 #include "actors/chat_service.hpp"
 #include "actors/conversation/decide.hpp"
+#include "actors/visitors/visitor_directory.hpp"
 #include "events/blocking_pool.hpp"
 #include "http/api_support.hpp"
+#include "http/attachments.hpp"
 #include "projections/history_fold.hpp"
 #include "projections/history_projection.hpp"
 
@@ -40,16 +42,32 @@ struct list_filter {
   }
 };
 
+// A visitor's name and email come from the visitor directory (identify), not from the
+// conversation's opening (where every visitor is "Visitor").
+void with_visitor(app& a, const std::string& ws, json& item) {
+  if (!a.visitors) return;
+  auto& v = item["visitor"];
+  auto known = a.visitors->get(ws, v.value("id", ""));
+  if (!known) return;
+  if ((*known)["name"].is_string()) v["name"] = (*known)["name"];
+  v["email"] = (*known)["email"];
+}
+
 // The list with filters: pages through the read model's list (newest first), keeping what
 // matches. (The list is in memory; a filtered page costs the conversations it skips.)
 json filtered_list(app& a, const std::string& ws, const std::string& status, std::size_t limit,
                    std::string cursor, const list_filter& f) {
-  if (!f.any()) return a.history.list(ws, status, limit, cursor);
+  if (!f.any()) {
+    auto page = a.history.list(ws, status, limit, cursor);
+    for (auto& item : page["items"]) with_visitor(a, ws, item);
+    return page;
+  }
   json items = json::array();
   json next = nullptr;
   for (;;) {
     auto page = a.history.list(ws, status, 200, cursor);
     for (auto& item : page["items"]) {
+      with_visitor(a, ws, item);
       if (!f.matches(item)) continue;
       items.push_back(item);
       if (items.size() == limit) {
@@ -105,7 +123,9 @@ void handle_conversations(app& a, const staff& s, const api_request& req,
     return after_min_position(a, q, respond, [&a, ws, cid](respond_fn respond) {
       auto sum = a.history.summary(cid);
       if (!sum || (*sum)["workspace_id"] != ws) return respond(error(errc::not_found, "no such conversation"));
-      respond(reply(200, projections::summary_view(*sum)));
+      auto view = projections::summary_view(*sum);
+      with_visitor(a, ws, view);
+      respond(reply(200, view));
     });
   }
   if (parts.size() == 5 && parts[4] == "messages" && req.method == "GET") {
@@ -174,10 +194,19 @@ void handle_conversations(app& a, const staff& s, const api_request& req,
       return respond(error(errc::bad_request, "private must be a boolean"));
     conversation::post_message m{b["client_msg_id"], b["text"]};
     m.private_note = b.value("private", json(false)) == true;
-    return a.chat.post(s.who, cid, m, [respond](const failure& f, const ack_info& ack) {
-      if (f.code != errc::ok) return respond(error(f));
-      respond(reply(201, {{"conversation_id", ack.conversation_id}, {"seq", ack.seq}, {"ts", ack.ts},
-                          {"client_msg_id", ack.client_msg_id}, {"position", ack.position}}));
+    auto att = check_attachments(a, s.who, b.value("attachments", json(nullptr)));
+    if (!att.ok()) return respond(error(att.error));
+    m.attachments = std::move(att.json);
+    // The conversation's visitor may read the files before the message reaches it (a private
+    // note shares nothing); without attachments this posts at once.
+    auto share = m.private_note ? std::vector<std::string>{} : std::move(att.ids);
+    return share_with_visitor(a, s.who, cid, share, [&a, who = s.who, cid, m, respond](const failure& sf) {
+      if (sf.code != errc::ok) return respond(error(sf));
+      a.chat.post(who, cid, m, [respond](const failure& f, const ack_info& ack) {
+        if (f.code != errc::ok) return respond(error(f));
+        respond(reply(201, {{"conversation_id", ack.conversation_id}, {"seq", ack.seq}, {"ts", ack.ts},
+                            {"client_msg_id", ack.client_msg_id}, {"position", ack.position}}));
+      });
     });
   }
   respond(error(errc::not_found, "no such endpoint"));

@@ -49,7 +49,19 @@ void handle_widgets(app& a, const std::optional<staff>& s, const api_request& re
                     const std::vector<std::string>& parts, respond_fn respond);
 void handle_conversations(app& a, const staff& s, const api_request& req,
                           const std::vector<std::string>& parts, respond_fn respond);
+void handle_stats(app& a, const staff& s, const api_request& req,
+                  const std::vector<std::string>& parts, respond_fn respond);
+void handle_visitors(app& a, const staff& s, const api_request& req,
+                     const std::vector<std::string>& parts, respond_fn respond);
+void handle_preflight(app& a, const api_request& req, const std::vector<std::string>& parts,
+                      respond_fn respond);
 void handle_queue(app& a, const staff& s, const api_request& req,
                   const std::vector<std::string>& parts, respond_fn respond);
+// /files authenticates its own callers (staff or visitors) and takes raw bodies up to the
+// upload cap; `req.body` is moved into the store.
+void handle_files(app& a, api_request& req, const std::vector<std::string>& parts,
+                  respond_fn respond);
+// For the HTTP session, before it reads an upload's body: do these headers name a caller?
+bool may_upload(const app& a, const std::string& authorization, const std::string& visitor_token);
 
 }  // namespace sb::http

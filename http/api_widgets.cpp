@@ -66,4 +66,26 @@ void handle_widgets(app& a, const std::optional<staff>& s, const api_request& re
   respond(error(errc::not_found, "no such endpoint"));
 }
 
+// CORS preflight for what a widget on another origin calls: its config and uploads
+// (`/files?site_key=K`, since a preflight carries no token). Allowed origins of that widget
+// get 204 with the Access-Control-* headers; any other origin gets 403 without them.
+void handle_preflight(app& a, const api_request& req, const std::vector<std::string>& parts,
+                      respond_fn respond) {
+  std::string site_key;
+  if (parts.size() == 5 && parts[2] == "widgets" && parts[4] == "config") site_key = parts[3];
+  if (parts.size() >= 3 && parts[2] == "files") site_key = parse_query(req.query)["site_key"];
+  if (site_key.empty()) return respond(error(errc::not_found, "no CORS for this endpoint"));
+  auto w = a.dir.widget(site_key);
+  if (!w) return respond(error(errc::not_found, "no such widget"));
+  if (req.origin.empty() || !origin_allowed(*w, req.origin))
+    return respond(error(errc::forbidden, "origin not allowed for this widget"));
+  api_response r{204, "", "text/plain", {}};
+  r.headers = {{"Access-Control-Allow-Origin", req.origin},
+               {"Access-Control-Allow-Methods", parts[2] == "files" ? "GET, POST, OPTIONS" : "GET, OPTIONS"},
+               {"Access-Control-Allow-Headers", "Content-Type, X-Filename, X-Visitor-Token, If-None-Match"},
+               {"Access-Control-Max-Age", "600"},
+               {"Vary", "Origin"}};
+  respond(std::move(r));
+}
+
 }  // namespace sb::http

@@ -21,14 +21,23 @@ class event_log;
 class group_commit_writer;
 class blocking_pool;
 }  // namespace events
+namespace visitors {
+class visitor_directory;
+class geoip;
+}  // namespace visitors
 namespace projections {
+class stats_projection;
 class history_projection;
+}
+namespace files {
+class file_store;
 }
 }  // namespace sb
 
 namespace sb::http {
 
 struct metrics;
+class stats_watchers;
 class staff_sockets;
 
 struct limits {
@@ -57,11 +66,17 @@ struct app {
   const token_signer& tokens;
   metrics& stats;
   staff_sockets& staff;  // open staff sockets, closed on logout and user deletion
+  files::file_store& files;  // uploads (POST /files, attachments); its max_bytes is the upload cap
   limits lim;
   std::chrono::hours token_ttl{12};
   std::chrono::hours visitor_token_ttl{24 * 365};
   // Peers whose X-Forwarded-For names the client (reverse proxies); empty: trust none.
   std::vector<std::string> trusted_proxies;
+  // Optional parts (main() sets them; in-process tests may leave them out).
+  visitors::visitor_directory* visitors = nullptr;  // identify, open, online, GET /visitors
+  const visitors::geoip* geo = nullptr;             // country and city of visitors
+  projections::stats_projection* stats_model = nullptr;  // /stats and watch_stats
+  stats_watchers* stats_watch = nullptr;                 // pushes `stats` to agent sockets
 };
 
 // A staff member authenticated by a bearer token.

@@ -10,7 +10,9 @@
 
 #include "actors/directory.hpp"
 #include "events/thread_name.hpp"
+#include "actors/files/file_store.hpp"
 #include "http/api.hpp"
+#include "http/api_support.hpp"
 #include "http/server.hpp"
 #include "http/ws_session.hpp"
 
@@ -23,6 +25,9 @@ using tcp = net::ip::tcp;
 namespace {
 
 const std::chrono::seconds kHttpIdleTimeout{60};
+const std::chrono::seconds kUploadTimeout{300};  // reading one upload's body (10 MiB on a slow link)
+const std::chrono::seconds kDrainTimeout{5};     // lingering close after a refused body
+const std::size_t kDrainMax = 64u << 20;         // ... and at most this many bytes dropped
 
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
@@ -35,17 +40,75 @@ class http_session : public std::enable_shared_from_this<http_session> {
   }
 
  private:
+  // The header is read first: the target decides the body limit (uploads get the file store's
+  // cap, every other body is JSON and gets http_body_max), and a declared length over it, or an
+  // upload without a valid token, is refused before a byte of the body is read.
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(app_.lim.http_body_max + 1);  // one byte over: answered 413, not dropped
+    // Until the target is known, the larger limit: Beast checks Content-Length at the header.
+    parser_->body_limit(std::max<std::uint64_t>(app_.lim.http_body_max, app_.files.max_bytes()) + 1);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(kHttpIdleTimeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+  }
+
+  static bool is_upload(const bhttp::request<bhttp::string_body>& req) {
+    auto target = req.target();
+    auto path = target.substr(0, target.find('?'));
+    return req.method() == bhttp::verb::post && (path == "/api/v1/files" || path == "/api/v1/files/");
+  }
+
+  std::string limit_message() const {
+    return upload_ ? "files are at most " + std::to_string(app_.files.max_bytes()) + " bytes"
+                   : std::string("body over 1 MiB");
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    upload_ = false;
+    if (ec == bhttp::error::body_limit) {
+      drain_ = true;
+      return write_error(413, errc::too_large, "body too large");
+    }
+    if (ec) return close();  // end of stream, timeout, garbage
+    auto& req = parser_->get();
+    version_ = req.version();
+    upload_ = is_upload(req);
+    std::uint64_t limit = upload_ ? app_.files.max_bytes() : app_.lim.http_body_max;
+    if (auto len = parser_->content_length(); len && *len > limit) {
+      drain_ = true;
+      return write_error(413, errc::too_large, limit_message());
+    }
+    if (upload_ && !may_upload(app_, std::string(req[bhttp::field::authorization]),
+                               std::string(req["X-Visitor-Token"]))) {
+      drain_ = true;
+      return write_error(401, errc::unauthorized, "uploads need a staff token or X-Visitor-Token");
+    }
+    parser_->body_limit(limit + 1);  // one byte over: answered 413, not dropped
+    if (parser_->is_done()) return on_read({}, 0);
+    if (upload_) stream_.expires_after(kUploadTimeout);
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                      version_);
+      return bhttp::async_write(stream_, *cont,
+                                [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
+                                  if (ec) return self->close();
+                                  self->do_read_body();
+                                });
+    }
+    do_read_body();
+  }
+
+  void do_read_body() {
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&http_session::on_read, shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == bhttp::error::body_limit) return write_error(413, errc::too_large, "body over 1 MiB");
+    if (ec == bhttp::error::body_limit) {
+      drain_ = true;
+      return write_error(413, errc::too_large, limit_message());
+    }
     if (ec) return close();  // end of stream, timeout, garbage
     auto req = parser_->release();
     if (beast::websocket::is_upgrade(req)) return upgrade(std::move(req));
@@ -63,6 +126,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
     auto ep = stream_.socket().remote_endpoint(ep_ec);
     r.remote_ip = ep_ec ? "" : ep.address().to_string();
     r.forwarded_for = std::string(req["X-Forwarded-For"]);
+    r.content_type = std::string(req[bhttp::field::content_type]);
+    r.filename = std::string(req["X-Filename"]);
+    r.visitor_token = std::string(req["X-Visitor-Token"]);
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     handle_request(app_, std::move(r), [self = shared_from_this()](api_response res) {
@@ -115,10 +181,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
     res->set(bhttp::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers) res->set(k, v);
     res->keep_alive(keep_alive_);
-    res->body() = std::move(r.body);
+    res->body() = std::move(r.body);  // any bytes: string_body is binary-safe, sized exactly
     res->prepare_payload();
     bhttp::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
-      if (ec || !res->keep_alive()) return self->close();
+      if (ec || !res->keep_alive()) return self->drain_ ? self->drain_then_close() : self->close();
       self->do_read();
     });
   }
@@ -128,6 +194,26 @@ class http_session : public std::enable_shared_from_this<http_session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  // After refusing a body we did not read: stop sending, then read and drop what the peer still
+  // sends (bounded in time and bytes), so that closing with unread data does not reset the
+  // connection before the peer has read our answer.
+  void drain_then_close() {
+    close();
+    drain_buf_.resize(16 * 1024);
+    drained_ = 0;
+    stream_.expires_after(kDrainTimeout);
+    do_drain();
+  }
+
+  void do_drain() {
+    stream_.async_read_some(net::buffer(drain_buf_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kDrainMax) return;  // EOF, timeout: done
+                              self->do_drain();
+                            });
+  }
+
   app& app_;
   session_registry& registry_;
   beast::tcp_stream stream_;
@@ -135,6 +221,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bool keep_alive_ = false;
   unsigned version_ = 11;
+  bool upload_ = false;  // the request being read is POST /api/v1/files
+  bool drain_ = false;   // its body was refused unread: linger before closing
+  std::vector<char> drain_buf_;
+  std::size_t drained_ = 0;
 };
 
 }  // namespace

@@ -13,13 +13,18 @@
 
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
+#include "actors/files/file_store.hpp"
 #include "actors/tokens.hpp"
+#include "actors/visitors/geoip.hpp"
+#include "actors/visitors/visitor_directory.hpp"
 #include "events/blocking_pool.hpp"
 #include "events/group_commit_writer.hpp"
 #include "events/log.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "http/staff_sockets.hpp"
+#include "http/stats_watch.hpp"
+#include "projections/stats_projection.hpp"
 #include "projections/history_projection.hpp"
 
 namespace {
@@ -56,6 +61,8 @@ const flag kFlags[] = {
     {"agent-grace-seconds", "SWITCHBOARD_AGENT_GRACE_SECONDS", "60", "an agent whose sockets all dropped keeps its chats this long, then they go back to the head of the queue"},
     {"reopen-hours", "SWITCHBOARD_REOPEN_HOURS", "24", "a visitor's message reopens its conversation if it closed less than this long ago (0 = always a new one)"},
     {"rebuild-projections", "SWITCHBOARD_REBUILD_PROJECTIONS", "false", "rebuild the read models from position 0 at start"},
+    {"geoip-db", "SWITCHBOARD_GEOIP_DB", "", "MaxMind DB (.mmdb, City or Country) for visitors' country and city; empty: \"unknown\""},
+    {"upload-max-bytes", "SWITCHBOARD_UPLOAD_MAX_BYTES", "10485760", "largest file upload (POST /api/v1/files) accepted, in bytes; bigger gets 413"},
 };
 
 void usage() {
@@ -155,10 +162,10 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   // Every socket is a file descriptor: take the hard limit, not the usual soft 1024.
-  rlimit files{};
-  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &files);
+  rlimit fd_limit{};
+  if (getrlimit(RLIMIT_NOFILE, &fd_limit) == 0 && fd_limit.rlim_cur < fd_limit.rlim_max) {
+    fd_limit.rlim_cur = fd_limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &fd_limit);
   }
 
   std::map<std::string, std::string> f;
@@ -186,6 +193,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  unsigned long long upload_max = 0;  // uploads are held in memory while read: at most 1 GiB
+  if (!to_uint(f["upload-max-bytes"], 1ull << 30, upload_max) || upload_max == 0) {
+    std::fprintf(stderr, "--upload-max-bytes is 1 to 1073741824 (see --help)\n");
+    return 2;
+  }
+
   std::error_code fs_ec;
   std::filesystem::create_directories(f["data-dir"], fs_ec);
   sb::events::status st;
@@ -196,15 +209,26 @@ int main(int argc, char** argv) {
   }
 
   sb::projections::history_projection history{*log};
+  sb::projections::stats_projection stats_model{*log};
   bool rebuild = replay || f["rebuild-projections"] == "true" || f["rebuild-projections"] == "1";
+  auto replay_started = std::chrono::steady_clock::now();
   if (auto s = history.start(rebuild); !s) {
     std::fprintf(stderr, "history read model failed to start: %s\n", s.message().c_str());
     return 1;
   }
+  auto stats_started = std::chrono::steady_clock::now();
+  if (auto s = stats_model.start(rebuild); !s) {
+    std::fprintf(stderr, "stats read model failed to start: %s\n", s.message().c_str());
+    return 1;
+  }
   if (replay) {
-    std::printf("read models rebuilt up to position %llu\n",
-                static_cast<unsigned long long>(history.applied_position()));
+    auto done = std::chrono::steady_clock::now();
+    auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    std::printf("read models rebuilt up to position %llu (history %.0f ms, stats %.0f ms)\n",
+                static_cast<unsigned long long>(history.applied_position()),
+                ms(stats_started - replay_started), ms(done - stats_started));
     history.stop();
+    stats_model.stop();
     return 0;
   }
 
@@ -212,7 +236,10 @@ int main(int argc, char** argv) {
   sb::events::group_commit_writer::options writer_opts;
   writer_opts.min_commit_interval = std::chrono::microseconds(commit_interval);
   sb::events::group_commit_writer writer{*log, writer_opts};
-  writer.on_commit([&history](std::uint64_t pos) { history.notify(pos); });
+  writer.on_commit([&history, &stats_model](std::uint64_t pos) {
+    history.notify(pos);
+    stats_model.notify(pos);
+  });
   writer.on_batch([&stats](const sb::events::batch_stats& b) {
     if (!b.ok) return stats.append_failures_total->Increment(static_cast<double>(b.events));
     stats.events_appended_total->Increment(static_cast<double>(b.events));
@@ -258,6 +285,13 @@ int main(int argc, char** argv) {
 
   sb::events::blocking_pool readers{static_cast<unsigned>(reader_threads)};
   sb::events::blocking_pool crypto{1};
+  // Uploads sniff, hash, write and fsync on their own thread, off the I/O threads and the readers.
+  sb::events::blocking_pool file_pool{1};
+  sb::files::file_store files{*log, writer, file_pool, {f["data-dir"] + "/files", upload_max}};
+  if (auto s = files.load(); !s) {
+    std::fprintf(stderr, "cannot load the file store: %s\n", s.message().c_str());
+    return 1;
+  }
   sb::chat_options chat_opts;
   chat_opts.caf_threads = static_cast<unsigned>(actor_threads);
   chat_opts.actor_idle = std::chrono::seconds(idle);
@@ -266,8 +300,30 @@ int main(int argc, char** argv) {
   auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, dir, chat_opts);
   chat->restore(restorable(history, dir.workspace_ids()), dir.workspace_ids());
 
+  sb::visitors::visitor_directory visitors{*log, writer};
+  if (auto s = visitors.load(); !s) {
+    std::fprintf(stderr, "cannot load the visitors: %s\n", s.message().c_str());
+    return 1;
+  }
+  std::unique_ptr<sb::visitors::geoip> geo;
+  if (f["geoip-db"].empty()) {
+    geo = std::make_unique<sb::visitors::geoip>();
+  } else {
+    std::string geo_error;
+    geo = sb::visitors::geoip::open(f["geoip-db"], geo_error);
+    if (!geo) {
+      std::fprintf(stderr, "--geoip-db: %s\n", geo_error.c_str());
+      return 1;
+    }
+  }
+
   sb::http::staff_sockets staff;
-  sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, staff, {}};
+  sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, staff, files, {}};
+  app.visitors = &visitors;
+  app.geo = geo.get();
+  app.stats_model = &stats_model;
+  sb::http::stats_watchers stats_watch{app};
+  app.stats_watch = &stats_watch;
   app.lim.ws_frame_max = frame_max;
   app.lim.ws_backlog_max = backlog;
   app.lim.ws_ping_interval = std::chrono::seconds(ws_ping);
@@ -301,10 +357,12 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   std::fprintf(stderr, "signal %d: shutting down\n", sig);
   server.stop();
+  file_pool.stop();  // uploads in flight reach the writer, which completes them below
   crypto.stop();
   readers.stop();    // hydrations in flight still reach their (living) actors
   writer.stop();     // completes every queued append; their actors are still alive
   chat.reset();      // then stops every actor
   history.stop();
+  stats_model.stop();
   return 0;
 }

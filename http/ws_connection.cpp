@@ -7,9 +7,12 @@
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
 #include "actors/json_text.hpp"
+#include "http/attachments.hpp"
 #include "http/staff_sockets.hpp"
 #include "actors/tokens.hpp"
 #include "http/metrics.hpp"
+#include "http/stats_watch.hpp"
+#include "actors/visitors/visitor_directory.hpp"
 #include "http/rate_limiter.hpp"
 #include "projections/history_projection.hpp"
 
@@ -71,14 +74,6 @@ ws_connection::ws_connection(app& a, kind k, std::weak_ptr<ws_transport> transpo
       workspace_id_(std::move(workspace_id)),
       tokens_(a.lim.ws_frames_per_second * 2) {}
 
-template <class F>
-void ws_connection::on_strand(F fn) {
-  auto t = transport_.lock();
-  if (!t) return;
-  t->dispatch([w = weak_from_this(), fn = std::move(fn)]() mutable {
-    if (auto self = w.lock()) fn(*self);
-  });
-}
 
 void ws_connection::send(std::string frame) {
   if (auto t = transport_.lock()) t->send(std::make_shared<const std::string>(std::move(frame)));
@@ -105,6 +100,11 @@ void ws_connection::deliver(const std::string& cid, std::uint64_t seq,
     }
     if (auto t = self->transport_.lock()) t->send(frame, !backlog);
   });
+}
+
+void ws_connection::set_client(std::string remote_ip, std::string forwarded_for) {
+  remote_ip_ = std::move(remote_ip);
+  forwarded_for_ = std::move(forwarded_for);
 }
 
 void ws_connection::push(std::shared_ptr<const std::string> frame) {
@@ -181,6 +181,8 @@ void ws_connection::on_close() {
   last_seq_.clear();
   if (staff_handle_) app_.staff.remove(std::exchange(staff_handle_, 0));
   if (std::exchange(joined_router_, false)) app_.chat.staff_left(who_, this);
+  if (std::exchange(counted_visit_, false) && app_.visitors) app_.visitors->disconnected(who_.who.id);
+  if (std::exchange(watching_stats_, false) && app_.stats_watch) app_.stats_watch->unwatch(this);
 }
 
 void ws_connection::subscribe(const std::string& cid, std::uint64_t after_seq,
@@ -232,6 +234,7 @@ void ws_connection::on_hello_visitor(const json& f) {
   }
   json welcome{{"type", "welcome"}, {"visitor_id", visitor_id}, {"visitor_token", token},
                {"conversation", nullptr}};
+  visitor_greeted(welcome);
   if (cid.empty()) {
     greeted_ = true;
     return send(welcome.dump());
@@ -298,6 +301,8 @@ void ws_connection::on_hello_agent(const json& f) {
 void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
   std::string ref;
   opt_string(f, "client_msg_id", ref, 128);
+  if (type == "identify") return on_identify(f);
+  if (type == "open") return on_open(f);
   if (type == "message") {
     conversation::post_message m;
     if (!req_string(f, "client_msg_id", m.client_msg_id, 128))
@@ -305,6 +310,9 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
     if (!f.contains("text") || !f["text"].is_string())
       return send_error(errc::bad_request, "message needs a string text", ref);
     m.text = f["text"];
+    auto att = check_attachments(app_, who_, f.value("attachments", json(nullptr)));
+    if (!att.ok()) return send_error(att.error.code, att.error.message, ref);
+    m.attachments = std::move(att.json);  // files the visitor may read: nothing to share
     // A person's pace, counted per visitor across all of its sockets and tabs.
     if (!visitor_messages().allow(who_.who.id, app_.lim.visitor_messages_per_second, std::chrono::seconds(1),
                                   app_.lim.visitor_message_burst))
@@ -320,7 +328,8 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
               c.visitor_conversation_ = a.conversation_id;
               c.send(ack_frame(a));
             });
-        });
+        },
+        offline_message());
     return;
   }
   if (type == "typing" || type == "read" || type == "close" || type == "escalate") {
@@ -351,6 +360,11 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
 void ws_connection::on_agent_frame(const std::string& type, const json& f) {
   std::string ref, cid;
   opt_string(f, "client_msg_id", ref, 128);
+  if (type == "watch_stats") return on_watch_stats(f);
+  if (type == "unwatch_stats") {
+    if (std::exchange(watching_stats_, false) && app_.stats_watch) app_.stats_watch->unwatch(this);
+    return;
+  }
   if (type == "presence") {
     std::string status;
     if (!req_string(f, "status", status, 16) || (status != "online" && status != "away"))
@@ -388,11 +402,20 @@ void ws_connection::on_agent_frame(const std::string& type, const json& f) {
       return send_error(errc::bad_request, "private must be a boolean", ref);
     m.private_note = f.contains("private") && f["private"] == true;
     m.text = f["text"];
-    return app_.chat.post(who_, cid, m, [w = weak_from_this(), ref, reply_error](
-                                            const failure& fl, const ack_info& a) {
-      if (fl.code != errc::ok) return reply_error(fl);
-      if (auto self = w.lock())
-        self->on_strand([a](ws_connection& c) { c.send(ack_frame(a)); });
+    auto att = check_attachments(app_, who_, f.value("attachments", json(nullptr)));
+    if (!att.ok()) return send_error(att.error.code, att.error.message, ref);
+    m.attachments = std::move(att.json);
+    // The conversation's visitor may read the files before the message reaches it (a private
+    // note shares nothing); without attachments this posts at once.
+    auto share = m.private_note ? std::vector<std::string>{} : std::move(att.ids);
+    return share_with_visitor(app_, who_, cid, share, [&a = app_, who = who_, cid, m, w = weak_from_this(),
+                                                       reply_error](const failure& sf) {
+      if (sf.code != errc::ok) return reply_error(sf);
+      a.chat.post(who, cid, m, [w, reply_error](const failure& fl, const ack_info& a) {
+        if (fl.code != errc::ok) return reply_error(fl);
+        if (auto self = w.lock())
+          self->on_strand([a](ws_connection& c) { c.send(ack_frame(a)); });
+      });
     });
   }
   auto done = [reply_error](const failure& fl, const conversation_info&) {

@@ -43,6 +43,8 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   ~ws_connection() override;
 
   void on_text(std::string_view text);
+  // The client's address (the peer, or X-Forwarded-For from a trusted proxy): for GeoIP.
+  void set_client(std::string remote_ip, std::string forwarded_for);
   void on_close();
   bool greeted() const { return greeted_; }
 
@@ -59,6 +61,12 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   void on_hello_agent(const nlohmann::json& f);
   void on_visitor_frame(const std::string& type, const nlohmann::json& f);
   void on_agent_frame(const std::string& type, const nlohmann::json& f);
+  // Visitor extras (ws_visitor.cpp): the visit, identify, open, business hours.
+  void visitor_greeted(nlohmann::json& welcome);
+  void on_identify(const nlohmann::json& f);
+  void on_open(const nlohmann::json& f);
+  std::string offline_message() const;  // "" while the widget is within its business hours
+  void on_watch_stats(const nlohmann::json& f);
   void subscribe(const std::string& conversation_id, std::uint64_t after_seq,
                  std::function<void(const failure&, const std::string& info_json)> then);
   bool allow_frame();
@@ -74,6 +82,10 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   bool greeted_ = false;
   std::uint64_t staff_handle_ = 0;  // registration in app.staff (agent sockets), 0 if none
   bool joined_router_ = false;      // an agent socket the workspace router knows
+  bool counted_visit_ = false;      // a visitor socket the visitor directory counts as online
+  bool watching_stats_ = false;
+  std::string remote_ip_;
+  std::string forwarded_for_;
   bool hello_pending_ = false;
   conversation::principal who_;
   std::vector<std::string> held_;  // frames that came while the hello was being answered
@@ -82,5 +94,14 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refill_ = std::chrono::steady_clock::now();
 };
+
+template <class F>
+void ws_connection::on_strand(F fn) {
+  auto t = transport_.lock();
+  if (!t) return;
+  t->dispatch([w = weak_from_this(), fn = std::move(fn)]() mutable {
+    if (auto self = w.lock()) fn(*self);
+  });
+}
 
 }  // namespace sb::http

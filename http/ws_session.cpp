@@ -67,6 +67,7 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   }
 
   void run(beast::http::request<beast::http::string_body> req) {
+    forwarded_for_ = std::string(req["X-Forwarded-For"]);
     websocket::stream_base::timeout t;
     t.handshake_timeout = std::chrono::seconds(30);  // also bounds the closing handshake
     // Keepalive is ours (tick()): Beast's pings come every idle/2 and drop the peer after
@@ -149,6 +150,9 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
     accepted_ = true;
     gauge()->Increment();
     conn_ = std::make_shared<ws_connection>(app_, kind_, weak_from_this(), site_key_, workspace_id_);
+    beast::error_code ep_ec;
+    auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ep_ec);
+    conn_->set_client(ep_ec ? "" : ep.address().to_string(), std::move(forwarded_for_));
     registry_.add(this, [w = weak_from_this()] {
       if (auto s = w.lock())
         net::post(s->ws_.get_executor(), [s] { s->close(1001, "server shutting down"); });
@@ -287,6 +291,7 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   std::string site_key_;
   std::string workspace_id_;
   std::shared_ptr<ws_connection> conn_;
+  std::string forwarded_for_;  // until the connection has it
   // Frames to write, oldest at next_. A vector, not a deque: an empty std::deque already holds
   // ~600 bytes, and most sockets are idle.
   std::vector<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // (frame, bounded)

@@ -230,7 +230,7 @@ void write(self_ptr self, pending_write p) {
       frames.emplace_back(wire_seq(e), stored_frame{std::make_shared<const std::string>(std::move(text)),
                                                     staff_only(e)});
     if (auto* m = std::get_if<message_posted>(&e)) {
-      ack = ack_info{st.id, m->seq, m->ts, m->client_msg_id, 0};
+      if (!ack) ack = ack_info{st.id, m->seq, m->ts, m->client_msg_id, 0};  // the author's message
       if (m->sender.kind == "visitor") {
         st.last_visitor_text = m->text.substr(0, 200);
         if (status_before == "waiting") text_update = workspace::conv_text{st.id, st.last_visitor_text};

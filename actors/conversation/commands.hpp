@@ -28,6 +28,8 @@ struct open_conversation {  // sent to a fresh conversation together with its fi
   std::string workspace_id;
   std::string site_key;
   party visitor;
+  // Outside the widget's business hours: answered at once by this system message.
+  std::string offline_message;
 };
 
 struct post_message {

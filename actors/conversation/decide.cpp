@@ -71,6 +71,9 @@ outcome decide_open(const state& s, const std::string& conversation_id,
   o.events.push_back(
       message_posted{1, now_ms, first.client_msg_id, open.visitor, first.text, first.attachments, false});
   o.events.push_back(status_changed{2, now_ms, "waiting", std::nullopt, "open", {}});
+  if (!open.offline_message.empty())
+    o.events.push_back(message_posted{3, now_ms, "offline-" + first.client_msg_id,
+                                      {"system", "system", "Switchboard"}, open.offline_message, "[]", false});
   return o;
 }
 

@@ -29,7 +29,7 @@ struct router_actor_state {
   std::vector<staff_socket> sockets;
   std::unordered_map<std::string, std::size_t> sent_positions;  // waiting id -> position sent
   bool dirty = false;
-  bool flush_scheduled = false;
+  std::optional<clock::time_point> flush_due;  // when the next scheduled flush runs
   clock::time_point last_flush{};
   static inline const char* name = "workspace_router";
 };
@@ -59,16 +59,24 @@ void announce(router_actor_state& st, const seat& s) {
   push_to(st, std::make_shared<const std::string>(presence_frame(st.r, s).dump()));
 }
 
-std::string queue_text(const router_state& r) {
+// The queue as JSON: every waiting conversation (for welcome and GET /queue), or only the
+// first kFrameItems with `total` (the pushed `queue` frames: their size, times every staff
+// socket, times the flushes, must stay bounded however long the queue grows).
+constexpr std::size_t kFrameItems = 100;
+
+std::string queue_text(const router_state& r, std::size_t max_items = SIZE_MAX) {
   json waiting = json::array();
   std::size_t pos = 0;
-  for (auto* q : shown_queue(r))
+  auto shown = shown_queue(r);
+  for (auto* q : shown) {
+    if (pos == max_items) break;
     waiting.push_back({{"conversation_id", q->id},
                        {"position", ++pos},
                        {"since_ts", q->since_ts},
                        {"visitor", party_json(q->visitor)},
                        {"last_text", q->last_text.empty() ? json(nullptr) : json(q->last_text)}});
-  return json{{"waiting", waiting}}.dump();
+  }
+  return json{{"waiting", waiting}, {"total", shown.size()}}.dump();
 }
 
 void flush(self_ptr self) {
@@ -80,7 +88,7 @@ void flush(self_ptr self) {
     std::lock_guard lock{st.service->snapshot_mutex};
     st.service->queue_snapshots[st.r.workspace_id] = text;
   }
-  push_to(st, std::make_shared<const std::string>(R"({"type":"queue",)" + text.substr(1)));
+  push_to(st, std::make_shared<const std::string>(R"({"type":"queue",)" + queue_text(st.r, kFrameItems).substr(1)));
   // Each waiting visitor whose place changed hears its new position.
   std::unordered_map<std::string, std::size_t> now;
   std::size_t pos = 0;
@@ -93,19 +101,22 @@ void flush(self_ptr self) {
   st.sent_positions = std::move(now);
 }
 
-// Queue frames go out at once, then at most once per coalesce interval.
-void mark_dirty(self_ptr self) {
+// Queue frames go out at once, then at most once per coalesce interval (50 ms) for changes
+// of who waits and in which order, and at most once a second for a new last_text only (a
+// busy waiting visitor must not make every staff socket re-read the queue per message).
+void mark_dirty(self_ptr self, bool structural = true) {
   auto& st = self->state;
   st.dirty = true;
-  auto every = st.service->env.opts.queue_coalesce;
-  auto since = clock::now() - st.last_flush;
-  if (since >= every) return flush(self);
-  if (!st.flush_scheduled) {
-    st.flush_scheduled = true;
-    self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(every - since) +
-                                 std::chrono::milliseconds(1),
-                       flush_tick{});
-  }
+  auto every = structural ? st.service->env.opts.queue_coalesce
+                          : std::chrono::milliseconds(std::chrono::seconds(1));
+  auto now = clock::now();
+  auto due = st.last_flush + every;
+  if (now >= due) return flush(self);
+  if (st.flush_due && *st.flush_due <= due) return;  // an earlier flush is coming anyway
+  st.flush_due = due;
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(due - now) +
+                               std::chrono::milliseconds(1),
+                     flush_tick{});
 }
 
 void dispatch(self_ptr self) {
@@ -217,7 +228,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
       [=](conv_text& t) {
         handoff::acquire();
         on_text(self->state.r, t.conversation_id, t.text);
-        mark_dirty(self);
+        mark_dirty(self, false);
       },
       [=](staff_joined& j) {
         handoff::acquire();
@@ -304,7 +315,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
       },
       [=](flush_tick) {
         auto& st = self->state;
-        st.flush_scheduled = false;
+        st.flush_due.reset();
         if (st.dirty) flush(self);
       },
   };

@@ -14,6 +14,7 @@
 
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
+#include "actors/files/file_store.hpp"
 #include "actors/tokens.hpp"
 #include "events/blocking_pool.hpp"
 #include "events/group_commit_writer.hpp"
@@ -107,7 +108,7 @@ class WsProtocol : public ::testing::Test {
     opts.typing_timeout = std::chrono::milliseconds(300);  // 10 s in production
     chat_ = std::make_unique<chat_service>(*store_.log, *store_.writer, readers_, store_.directory(), opts);
     app_ = std::make_unique<app>(app{*store_.log, *store_.writer, readers_, crypto_, *chat_, store_.directory(), *history_,
-                                     tokens_, stats_, staff_, {}});
+                                     tokens_, stats_, staff_, files_, {}});
   }
   void TearDown() override {
     chat_.reset();
@@ -134,6 +135,7 @@ class WsProtocol : public ::testing::Test {
   events::blocking_pool crypto_{1};
   metrics stats_;
   staff_sockets staff_;
+  files::file_store files_{*store_.log, *store_.writer, readers_, {store_.dir.path() + "/files"}};
   std::unique_ptr<chat_service> chat_;
   std::unique_ptr<app> app_;
   std::string workspace_, site_key_;

@@ -249,5 +249,26 @@ TEST_F(LiveSupport, Labels_FilterTheConversationList) {
   (void)c2;
 }
 
+TEST_F(LiveSupport, CorsPreflight_IsAnsweredForTheWidgetsOriginsOnly) {
+  auto patch = http().request("PATCH", api("/widgets/" + site_key_), json{{"allowed_origins", {"https://shop.example"}}},
+                              admin_token_);
+  ASSERT_EQ(patch.status, 200) << patch.describe();
+  auto ok = http().request_raw("OPTIONS", api("/widgets/" + site_key_ + "/config"), "", "", std::nullopt,
+                               {{"Origin", "https://shop.example"}, {"Access-Control-Request-Method", "GET"}});
+  EXPECT_EQ(ok.status, 204) << ok.describe();
+  EXPECT_EQ(ok.header("access-control-allow-origin"), "https://shop.example");
+  auto upload = http().request_raw("OPTIONS", api("/files?site_key=" + site_key_), "", "", std::nullopt,
+                                   {{"Origin", "https://shop.example"}, {"Access-Control-Request-Headers", "x-visitor-token"}});
+  EXPECT_EQ(upload.status, 204) << upload.describe();
+  EXPECT_NE(upload.header("access-control-allow-headers").find("X-Visitor-Token"), std::string::npos);
+  auto evil = http().request_raw("OPTIONS", api("/widgets/" + site_key_ + "/config"), "", "", std::nullopt,
+                                 {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(evil.status, 403) << evil.describe();
+  EXPECT_EQ(evil.header("access-control-allow-origin"), "");
+  auto config = http().request_raw("GET", api("/widgets/" + site_key_ + "/config"), "", "", std::nullopt,
+                                   {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(config.header("access-control-allow-origin"), "") << "no CORS grant for a foreign origin";
+}
+
 }  // namespace
 }  // namespace switchboard::integration
