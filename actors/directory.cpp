@@ -71,14 +71,16 @@ bool directory::has_workspace() const {
   return !workspaces_.empty();
 }
 
-events::status directory::bootstrap(const std::string& email, const std::string& password_hash) {
+events::status directory::bootstrap(const std::string& email, const std::string& password_hash,
+                                    const std::string& name) {
+  if (user_by_email(email)) return events::status::error("a user with this email exists");
   auto wid = random_id("ws_");
   {
     std::unique_lock lock{mutex_};
     workspaces_[wid] = {wid, 0};
   }
   std::promise<failure> done;
-  write(wid, "workspace_created", {{"id", wid}, {"name", "Default"}}, {},
+  write(wid, "workspace_created", {{"id", wid}, {"name", name}}, {},
         [&](const write_result& r) { done.set_value(r.error); });
   auto f = done.get_future().get();
   if (f.code != errc::ok) return events::status::error(f.message);
@@ -87,8 +89,13 @@ events::status directory::bootstrap(const std::string& email, const std::string&
   create_user(wid, body, password_hash, [&](const write_result& r) { done2.set_value(r.error); });
   f = done2.get_future().get();
   if (f.code != errc::ok) return events::status::error(f.message);
-  // Only now is the workspace complete: a crash before this line means a clean first start.
-  return log_.put_meta("workspaces", json::array({wid}).dump());
+  // Only now is the workspace complete: a crash before this line means a clean first start
+  // (or, for a later workspace, one that load() never sees).
+  json ids = json::array();
+  for (auto& id : workspace_ids())
+    if (id != wid) ids.push_back(id);
+  ids.push_back(wid);
+  return log_.put_meta("workspaces", ids.dump());
 }
 
 void directory::apply(const std::string& type, const json& d) {

@@ -57,7 +57,9 @@ class directory {
   events::status load();
   bool has_workspace() const;
   // Start-up only: creates the first workspace and its admin; blocks until durable.
-  events::status bootstrap(const std::string& email, const std::string& password_hash);
+  // Also how an operator adds another workspace (`switchboard add-workspace`, server stopped).
+  events::status bootstrap(const std::string& email, const std::string& password_hash,
+                           const std::string& name = "Default");
 
   std::optional<user> user_by_email(const std::string& email) const;
   std::optional<user> user_by_id(const std::string& id) const;

@@ -2,6 +2,7 @@
 #include <set>
 
 #include "actors/directory.hpp"
+#include "actors/visitors/business_hours.hpp"
 #include "actors/tokens.hpp"
 
 // Widgets: validation, defaults and their writes (part of directory, see directory.hpp).
@@ -90,6 +91,7 @@ std::optional<failure> directory::check_widget(const json& b) {
             !std::regex_match(r[1].get<std::string>(), hhmm_re()))
           return bad("business hours are [\"HH:MM\",\"HH:MM\"] ranges");
     }
+    if (auto f = visitors::check_business_hours(h)) return f;  // a real IANA zone, sane ranges
   }
   return std::nullopt;
 }

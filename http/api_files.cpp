@@ -110,9 +110,10 @@ void upload(app& a, api_request& req, const respond_fn& respond) {
     return respond(error(errc::too_large,
                          "files are at most " + std::to_string(a.files.max_bytes()) + " bytes"));
   if (req.body.empty()) return respond(error(errc::bad_request, "the body is the file's bytes; it is empty"));
-  auto type = lower(req.content_type);
-  if (type.rfind("multipart/", 0) == 0 || type.rfind("application/x-www-form-urlencoded", 0) == 0)
-    return respond(error(errc::bad_request, "send the file's bytes as the body, not a form"));
+  // A form's framing would pass for plain text. (Not x-www-form-urlencoded: curl --data-binary
+  // sends the raw file under that type by default.)
+  if (lower(req.content_type).rfind("multipart/", 0) == 0)
+    return respond(error(errc::bad_request, "send the file's bytes as the body, not a multipart form"));
   // The declared Content-Type is not trusted: the store decides the type from the bytes.
   a.files.put(who->workspace_id, {who->kind, who->id}, percent_decode(req.filename),
               std::move(req.body), [respond](const files::put_result& r) {

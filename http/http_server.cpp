@@ -45,8 +45,9 @@ class http_session : public std::enable_shared_from_this<http_session> {
   // upload without a valid token, is refused before a byte of the body is read.
   void do_read() {
     parser_.emplace();
-    // Until the target is known, the larger limit: Beast checks Content-Length at the header.
-    parser_->body_limit(std::max<std::uint64_t>(app_.lim.http_body_max, app_.files.max_bytes()) + 1);
+    // No limit until the target is known (Beast would check Content-Length at the header
+    // against it); on_header sets the path's limit before any of the body is read.
+    parser_->body_limit(boost::none);
     parser_->header_limit(16 * 1024);
     stream_.expires_after(kHttpIdleTimeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -66,10 +67,6 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   void on_header(beast::error_code ec, std::size_t) {
     upload_ = false;
-    if (ec == bhttp::error::body_limit) {
-      drain_ = true;
-      return write_error(413, errc::too_large, "body too large");
-    }
     if (ec) return close();  // end of stream, timeout, garbage
     auto& req = parser_->get();
     version_ = req.version();

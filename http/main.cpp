@@ -61,15 +61,18 @@ const flag kFlags[] = {
     {"agent-grace-seconds", "SWITCHBOARD_AGENT_GRACE_SECONDS", "60", "an agent whose sockets all dropped keeps its chats this long, then they go back to the head of the queue"},
     {"reopen-hours", "SWITCHBOARD_REOPEN_HOURS", "24", "a visitor's message reopens its conversation if it closed less than this long ago (0 = always a new one)"},
     {"rebuild-projections", "SWITCHBOARD_REBUILD_PROJECTIONS", "false", "rebuild the read models from position 0 at start"},
+    {"workspace-name", "SWITCHBOARD_WORKSPACE_NAME", "Default", "name of the workspace that add-workspace creates"},
     {"geoip-db", "SWITCHBOARD_GEOIP_DB", "", "MaxMind DB (.mmdb, City or Country) for visitors' country and city; empty: \"unknown\""},
     {"upload-max-bytes", "SWITCHBOARD_UPLOAD_MAX_BYTES", "10485760", "largest file upload (POST /api/v1/files) accepted, in bytes; bigger gets 413"},
 };
 
 void usage() {
   std::printf(
-      "usage: switchboard [replay] [--flag value ...]\n\n"
+      "usage: switchboard [replay | add-workspace] [--flag value ...]\n\n"
       "Self-hosted live chat: HTTP API and WebSocket on one port, storage in RocksDB.\n"
-      "  replay        rebuild the read models from the log, then exit\n\n"
+      "  replay        rebuild the read models from the log, then exit\n"
+      "  add-workspace create another workspace (tenant) with its admin from --admin-email,\n"
+      "                --admin-password and --workspace-name, then exit (server stopped)\n\n"
       "Every flag has an environment twin; a flag given on the command line wins.\n");
   for (auto& f : kFlags)
     std::printf("  --%-22s %s (env %s, default \"%s\")\n", f.name, f.help, f.env, f.def);
@@ -77,7 +80,8 @@ void usage() {
               "print the version and exit");
 }
 
-bool parse_flags(int argc, char** argv, std::map<std::string, std::string>& out, bool& replay) {
+bool parse_flags(int argc, char** argv, std::map<std::string, std::string>& out, bool& replay,
+                 bool& add_workspace) {
   for (auto& f : kFlags) {
     const char* e = std::getenv(f.env);
     out[f.name] = e ? e : f.def;
@@ -86,6 +90,10 @@ bool parse_flags(int argc, char** argv, std::map<std::string, std::string>& out,
     std::string arg = argv[i];
     if (arg == "replay" && i == 1) {
       replay = true;
+      continue;
+    }
+    if (arg == "add-workspace" && i == 1) {
+      add_workspace = true;
       continue;
     }
     if (arg == "--help" || arg == "-h") return usage(), std::exit(0), true;
@@ -169,8 +177,8 @@ int main(int argc, char** argv) {
   }
 
   std::map<std::string, std::string> f;
-  bool replay = false;
-  if (!parse_flags(argc, argv, f, replay)) return 2;
+  bool replay = false, add_workspace = false;
+  if (!parse_flags(argc, argv, f, replay, add_workspace)) return 2;
   unsigned long long port, io_threads, actor_threads, reader_threads, ttl, frame_max, backlog,
       ws_rate, login_rate, idle, commit_interval, ws_ping, ws_idle, agent_grace, reopen_hours,
       visitor_rate, visitor_burst, staff_write_rate;
@@ -266,6 +274,24 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::fprintf(stderr, "created the first workspace; admin %s\n", email.c_str());
+  }
+
+  if (add_workspace) {
+    auto email = f["admin-email"], password = f["admin-password"];
+    int rc = 0;
+    if (email.empty() || password.size() < 8) {
+      std::fprintf(stderr, "add-workspace needs --admin-email and --admin-password (at least 8 bytes)\n");
+      rc = 2;
+    } else if (auto s = dir.bootstrap(email, sb::hash_password(password), f["workspace-name"]); !s) {
+      std::fprintf(stderr, "cannot create the workspace: %s\n", s.message().c_str());
+      rc = 1;
+    } else {
+      std::printf("created workspace %s; admin %s\n", dir.user_by_email(email)->workspace_id.c_str(), email.c_str());
+    }
+    writer.stop();
+    history.stop();
+    stats_model.stop();
+    return rc;
   }
 
   sb::events::status key_st;

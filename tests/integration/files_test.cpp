@@ -5,6 +5,7 @@
 // foreign or unknown ids refused with nothing stored).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <thread>
 #include <tuple>
 
@@ -49,21 +50,22 @@ class Files : public server_fixture {
     if (!reply) ADD_FAILURE() << peer.name() << ": no answer to " << frame.dump() << "\n" << peer.describe();
     return reply;
   }
-  // The history once it holds `client_msg_id` (the read model applies the log a moment after
-  // the ack); nullopt after ADD_FAILURE.
+  // The history (first 200 items) once it holds `client_msg_id`: the read model applies the log
+  // a moment after the ack, and answers 404 until it has the conversation. nullopt after
+  // ADD_FAILURE.
   std::optional<std::vector<json>> history_with(const std::string& cid, const std::string& client_msg_id) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    http_response r;
     for (;;) {
-      auto h = full_history(cid);
-      if (!h) return h;
-      for (auto& item : *h)
-        if (str_of(item, "client_msg_id") == client_msg_id) return h;
-      if (std::chrono::steady_clock::now() > deadline) {
-        ADD_FAILURE() << "history of " << cid << " never showed " << client_msg_id;
-        return std::nullopt;
-      }
+      r = http().get(api("/conversations/" + cid + "/messages?after_seq=0&limit=200"), admin_token_);
+      if (r.status == 200 && r.body["items"].is_array())
+        for (auto& item : r.body["items"])
+          if (str_of(item, "client_msg_id") == client_msg_id) return r.body["items"].get<std::vector<json>>();
+      if (std::chrono::steady_clock::now() > deadline) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    ADD_FAILURE() << "history of " << cid << " never showed " << client_msg_id << ": " << r.describe();
+    return std::nullopt;
   }
   std::unique_ptr<chat_peer> subscribed_agent(const std::string& cid) {
     auto agent = connect_agent(admin_token_);
@@ -310,6 +312,38 @@ TEST_F(Files, ForeignOrUnknownAttachments_AreRefusedWithTheRefAndNothingIsStored
                 str_of(item, "type") != "message")
         << "a refused message was stored: " << item.dump();
   EXPECT_EQ(download_as_visitor(foreign, *other).status, 404) << "and nothing was shared";
+}
+
+TEST_F(Files, AnotherWorkspacesStaff_GetTheSame404AndCannotAttachTheFile) {
+  auto visitor = connect_visitor();
+  ASSERT_TRUE(visitor);
+  auto cid = open_conversation(*visitor);
+  ASSERT_FALSE(cid.empty());
+  auto id = uploaded_id(upload_as_staff(admin_token_, sb::test::png_1x1(9), "a.png"));
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(server_->stop_term(), 0);
+  std::string cmd = server_->binary() + " add-workspace --data-dir " + server_->data_dir() +
+                    " --admin-email admin-b@switchboard.test --admin-password other-password-9"
+                    " --workspace-name B > /dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  ASSERT_TRUE(restart_server());
+  auto token_b = login("admin-b@switchboard.test", "other-password-9");
+  ASSERT_FALSE(token_b.empty());
+
+  // Files survive the restart (load() folds them back) and stay A's.
+  EXPECT_EQ(http().get(api("/files/" + id), admin_token_).status, 200);
+  auto theirs = http().get(api("/files/" + id), token_b);
+  auto none = http().get(api("/files/fi_000000000000000000000000"), token_b);
+  EXPECT_EQ(theirs.status, 404) << theirs.describe();
+  EXPECT_EQ(theirs.raw_body, none.raw_body);
+  auto id_b = uploaded_id(upload_as_staff(token_b, sb::test::png_1x1(10), "b.png"));
+  ASSERT_FALSE(id_b.empty());
+  EXPECT_EQ(http().get(api("/files/" + id_b), admin_token_).status, 404);
+  // A's admin cannot put B's file into A's conversation.
+  auto post = http().post(api("/conversations/" + cid + "/messages"),
+                          {{"client_msg_id", "steal"}, {"text", "x"}, {"attachments", json::array({{{"id", id_b}}})}},
+                          admin_token_);
+  EXPECT_EQ(post.status, 400) << post.describe();
 }
 
 // The default cap: an upload over the 1 MiB JSON limit is taken, a JSON body over it is not.
