@@ -91,7 +91,15 @@ void route_request(app& a, api_request req, respond_fn respond) {
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
     return respond(error(errc::not_found, "no such endpoint"));
   if (req.method == "OPTIONS") return handle_preflight(a, req, parts, std::move(respond));
-  if (parts[2] == "files") return handle_files(a, req, parts, std::move(respond));  // raw bodies
+  if (parts[2] == "files") {  // raw bodies; a widget on another origin names itself (CORS)
+    auto cors = cors_headers(a, req, parse_query(req.query)["site_key"]);
+    if (!cors.empty())
+      respond = [respond, cors](api_response r) {
+        r.headers.insert(r.headers.end(), cors.begin(), cors.end());
+        respond(std::move(r));
+      };
+    return handle_files(a, req, parts, std::move(respond));
+  }
   if (req.body.size() > a.lim.http_body_max) return respond(error(errc::too_large, "body over 1 MiB"));
   const auto& area = parts[2];
   if (area == "auth") return handle_auth(a, req, parts, std::move(respond));

@@ -15,21 +15,12 @@ using json = nlohmann::json;
 constexpr std::int64_t kHourMs = 3600 * 1000;
 constexpr std::int64_t kMaxRangeMs = 400LL * 24 * kHourMs;  // a bit more than a year
 
-// Answers fn() once the stats model has applied min_position (bounded wait), like history.
+// min_position as for history, on the stats read model.
 void after_stats_position(app& a, const query_map& q, respond_fn respond, std::function<void(respond_fn)> fn) {
-  bool ok = true;
-  auto min = uint_param(q, "min_position", ok);
-  auto& model = *a.stats_model;
-  if (!ok) return respond(error(errc::bad_request, "min_position must be a non-negative integer"));
-  if (!min || model.applied_position() >= *min) return fn(std::move(respond));
-  if (!model.healthy()) return respond(error(errc::unavailable, "read model failed"));
-  if (*min > a.writer.last_position())
-    return respond(error(errc::bad_request, "min_position is beyond the end of the log"));
-  model.when_applied(*min, std::chrono::steady_clock::now() + a.lim.min_position_wait,
-                     [fn, respond](bool reached) {
-                       if (!reached) return respond(error(errc::unavailable, "the read model has not reached min_position yet"));
-                       fn(respond);
-                     });
+  auto& m = *a.stats_model;
+  read_model view{[&m] { return m.applied_position(); }, [&m] { return m.healthy(); },
+                  [&m](std::uint64_t p, auto deadline, auto done) { m.when_applied(p, deadline, std::move(done)); }};
+  after_position(a, view, q, std::move(respond), std::move(fn));
 }
 
 struct range {

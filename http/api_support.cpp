@@ -98,21 +98,26 @@ std::string client_ip(const app& a, const api_request& req) {
 }
 
 
-void after_min_position(app& a, const std::unordered_map<std::string, std::string>& q,
-                        respond_fn respond, std::function<void(respond_fn)> fn) {
+void after_position(app& a, const read_model& m, const query_map& q, respond_fn respond,
+                    std::function<void(respond_fn)> fn) {
   bool ok = true;
   auto min = uint_param(q, "min_position", ok);
   if (!ok) return respond(error(errc::bad_request, "min_position must be a non-negative integer"));
-  if (!min || a.history.applied_position() >= *min) return fn(std::move(respond));
-  if (!a.history.healthy()) return respond(error(errc::unavailable, "read model failed"));
+  if (!min || m.applied() >= *min) return fn(std::move(respond));
+  if (!m.healthy()) return respond(error(errc::unavailable, "read model failed"));
   if (*min > a.writer.last_position())
     return respond(error(errc::bad_request, "min_position is beyond the end of the log"));
-  a.history.when_applied(*min, std::chrono::steady_clock::now() + a.lim.min_position_wait,
-                         [fn, respond](bool reached) {
-                           if (!reached)
-                             return respond(error(errc::unavailable, "the read model has not reached min_position yet"));
-                           fn(respond);
-                         });
+  m.when_applied(*min, std::chrono::steady_clock::now() + a.lim.min_position_wait, [fn, respond](bool reached) {
+    if (!reached) return respond(error(errc::unavailable, "the read model has not reached min_position yet"));
+    fn(respond);
+  });
+}
+
+void after_min_position(app& a, const query_map& q, respond_fn respond, std::function<void(respond_fn)> fn) {
+  auto& h = a.history;
+  read_model m{[&h] { return h.applied_position(); }, [&h] { return h.healthy(); },
+               [&h](std::uint64_t p, auto deadline, auto done) { h.when_applied(p, deadline, std::move(done)); }};
+  after_position(a, m, q, std::move(respond), std::move(fn));
 }
 
 

@@ -30,7 +30,17 @@ std::optional<std::uint64_t> uint_param(const query_map& q, const char* name, bo
 std::optional<nlohmann::json> object_body(const api_request& req, const respond_fn& respond);
 // The client's address for rate limits (X-Forwarded-For only from trusted proxies).
 std::string client_ip(const app& a, const api_request& req);
-// Answers `fn()` once the history read model has applied min_position (bounded wait).
+// A read model as min_position waits see it (history, stats).
+struct read_model {
+  std::function<std::uint64_t()> applied;
+  std::function<bool()> healthy;
+  std::function<void(std::uint64_t, std::chrono::steady_clock::time_point, std::function<void(bool)>)>
+      when_applied;
+};
+// Answers `fn()` once `m` has applied the query's min_position (bounded wait, then 503).
+void after_position(app& a, const read_model& m, const query_map& q, respond_fn respond,
+                    std::function<void(respond_fn)> fn);
+// The same for the history read model.
 void after_min_position(app& a, const query_map& q, respond_fn respond,
                         std::function<void(respond_fn)> fn);
 // A directory write's answer: the object plus its position, or the error.
@@ -53,6 +63,9 @@ void handle_stats(app& a, const staff& s, const api_request& req,
                   const std::vector<std::string>& parts, respond_fn respond);
 void handle_visitors(app& a, const staff& s, const api_request& req,
                      const std::vector<std::string>& parts, respond_fn respond);
+// Access-Control-Allow-Origin (and Vary) when `req`'s Origin may embed widget `site_key`.
+std::vector<std::pair<std::string, std::string>> cors_headers(app& a, const api_request& req,
+                                                              const std::string& site_key);
 void handle_preflight(app& a, const api_request& req, const std::vector<std::string>& parts,
                       respond_fn respond);
 void handle_queue(app& a, const staff& s, const api_request& req,

@@ -66,6 +66,14 @@ void handle_widgets(app& a, const std::optional<staff>& s, const api_request& re
   respond(error(errc::not_found, "no such endpoint"));
 }
 
+std::vector<std::pair<std::string, std::string>> cors_headers(app& a, const api_request& req,
+                                                              const std::string& site_key) {
+  if (req.origin.empty() || site_key.empty()) return {};
+  auto w = a.dir.widget(site_key);
+  if (!w || !origin_allowed(*w, req.origin)) return {};
+  return {{"Access-Control-Allow-Origin", req.origin}, {"Vary", "Origin"}};
+}
+
 // CORS preflight for what a widget on another origin calls: its config and uploads
 // (`/files?site_key=K`, since a preflight carries no token). Allowed origins of that widget
 // get 204 with the Access-Control-* headers; any other origin gets 403 without them.
