@@ -249,6 +249,58 @@ TEST_F(LiveSupport, Labels_FilterTheConversationList) {
   (void)c2;
 }
 
+TEST_F(LiveSupport, WatchStats_PushesTheOverviewAtOnceAndAgainWhenItChanges) {
+  auto agent = connect_agent(admin_token_);
+  ASSERT_TRUE(agent);
+  ASSERT_TRUE(agent->send({{"type", "watch_stats"}, {"tz", "Europe/Berlin"}}));
+  auto first = agent->next(is_type("stats"));
+  ASSERT_TRUE(first) << agent->describe();
+  EXPECT_EQ((*first)["overview"]["conversations"], 0) << first->dump();
+  auto visitor = connect_visitor();
+  ASSERT_TRUE(visitor);
+  ASSERT_FALSE(open_conversation(*visitor).empty());
+  auto changed = agent->next([](const json& f) { return f.value("type", "") == "stats" && f["overview"]["conversations"] == 1; },
+                             std::chrono::seconds(5));
+  ASSERT_TRUE(changed) << agent->describe();
+  EXPECT_EQ((*changed)["overview"]["online_visitors"], 1) << changed->dump();
+  // No change, no frame: nothing more within the next 1.5 s.
+  EXPECT_FALSE(agent->next(is_type("stats"), std::chrono::milliseconds(1500)));
+  ASSERT_TRUE(agent->send({{"type", "watch_stats"}, {"tz", "Not/AZone"}, {"id", "w2"}}));
+  auto bad = agent->next(is_type("error"));
+  ASSERT_TRUE(bad);
+  EXPECT_EQ((*bad)["code"], "bad_request");
+}
+
+TEST_F(LiveSupport, OutsideBusinessHours_TheWelcomeSaysClosedAndTheFirstMessageGetsTheOfflineMessage) {
+  // Open only on a day that never comes: an empty schedule is closed all week.
+  auto patch = http().request("PATCH", api("/widgets/" + site_key_),
+                              json{{"business_hours", {{"timezone", "America/New_York"}, {"days", json::object()}}},
+                                   {"offline_message", "We are closed; we will answer tomorrow."}},
+                              admin_token_);
+  ASSERT_EQ(patch.status, 200) << patch.describe();
+  auto bad = http().request("PATCH", api("/widgets/" + site_key_),
+                            json{{"business_hours", {{"timezone", "Atlantis/Capital"}, {"days", json::object()}}}},
+                            admin_token_);
+  EXPECT_EQ(bad.status, 400) << "an unknown IANA zone is refused: " << bad.describe();
+  auto visitor = connect_visitor();
+  ASSERT_TRUE(visitor);
+  EXPECT_EQ(visitor->welcome()["open"], false) << visitor->welcome().dump();
+  auto cid = open_conversation(*visitor, "v1", "Anyone?");
+  ASSERT_FALSE(cid.empty());
+  auto offline = visitor->next([](const json& f) {
+    return f.value("type", "") == "message" && f["sender"]["kind"] == "system";
+  });
+  ASSERT_TRUE(offline) << visitor->describe();
+  EXPECT_EQ((*offline)["text"], "We are closed; we will answer tomorrow.");
+  auto again = send_message(*visitor, "v2", "Still there?");
+  ASSERT_TRUE(again && (*again)["type"] == "ack") << "messages are still taken";
+  visitor->settle();
+  int system_messages = 0;
+  for (auto& f : visitor->received())
+    if (f.value("type", "") == "message" && f["sender"]["kind"] == "system") ++system_messages;
+  EXPECT_EQ(system_messages, 1) << "only the first message of a conversation is answered";
+}
+
 TEST_F(LiveSupport, CorsPreflight_IsAnsweredForTheWidgetsOriginsOnly) {
   auto patch = http().request("PATCH", api("/widgets/" + site_key_), json{{"allowed_origins", {"https://shop.example"}}},
                               admin_token_);
