@@ -13,6 +13,9 @@
 //
 // Not thread-safe: the owner serialises apply() against the reads (stats_projection holds a
 // shared_mutex); the reads are const and may run concurrently with each other.
+//
+// Where it lives: the sketches and histograms in stats_sketch, the fold in stats_fold.cpp, the
+// reads in stats_read.cpp, the pieces and their binary format in stats_codec.
 #include <array>
 #include <cstdint>
 #include <iterator>
@@ -26,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "events/envelope.hpp"
+#include "projections/stats_sketch.hpp"
 
 namespace sb::projections {
 
@@ -33,55 +37,6 @@ inline constexpr std::int64_t kHourMs = 3'600'000;
 // A visitor's messages belong to one session while no gap between two of them reaches this.
 inline constexpr std::int64_t kSessionGapMs = 3'600'000;
 inline constexpr std::size_t kTimeseriesMaxItems = 5000;
-
-// Distinct count of ids, mergeable: exact (sorted, unique 64-bit hashes) up to kExactMax ids,
-// HyperLogLog beyond (2^kPrecision one-byte registers, ~0.8% standard error, Ertl's improved
-// estimator, so no bias tables and no switch-over jump).
-class distinct_sketch {
- public:
-  static constexpr std::size_t kExactMax = 1024;
-  static constexpr int kPrecision = 14;
-
-  // A stable 64-bit hash (it is saved): FNV-1a, then the murmur3 finaliser to spread the bits.
-  static std::uint64_t hash(std::string_view id);
-  void add(std::string_view id) { add_hash(hash(id)); }
-  void add_hash(std::uint64_t h);
-  void merge(const distinct_sketch& other);
-  std::uint64_t count() const;
-  bool exact() const { return registers_.empty(); }
-
-  void encode(std::string& out) const;
-  bool decode(std::string_view& in);  // consumes its bytes from the front of `in`
-
- private:
-  void to_registers();
-  void add_register(std::uint64_t h);
-  std::vector<std::uint64_t> exact_;     // while registers_ is empty
-  std::vector<std::uint8_t> registers_;  // 2^kPrecision once past kExactMax
-};
-
-// Durations in ms in log-scale bins 2% wide, each with its count and sum, mergeable. A
-// percentile reports the mean of the bin it falls in: exact when that bin holds equal values,
-// otherwise within 2%.
-class duration_histogram {
- public:
-  void add(std::int64_t ms);  // negative counts as 0
-  void merge(const duration_histogram& other);
-  std::uint64_t count() const;
-  // Nearest rank (pct in 1..100); nullopt when empty.
-  std::optional<std::int64_t> percentile(int pct) const;
-
-  void encode(std::string& out) const;
-  bool decode(std::string_view& in);
-
- private:
-  struct bin {
-    std::uint32_t index;
-    std::uint64_t count;
-    std::uint64_t sum;
-  };
-  std::vector<bin> bins_;  // ascending index
-};
 
 struct agent_stats {
   std::uint64_t conversations = 0;    // conversations assigned to the agent (status active)
@@ -168,6 +123,14 @@ class stats_fold {
   // Bucket sizes in hours: level 0 holds the hours, the others their rollups.
   static constexpr std::int64_t kLevelHours[] = {1, 6, 24, 192};
   static constexpr std::size_t kLevels = std::size(kLevelHours);
+  // Floored, so that a ts before the epoch falls in the hour (and block) that holds it.
+  static std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+    auto q = a / b;
+    if (a % b != 0 && ((a < 0) != (b < 0))) --q;
+    return q;
+  }
+  static std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return -floor_div(-a, b); }
+  static std::int64_t hour_of(std::int64_t ts) { return floor_div(ts, kHourMs); }
   struct workspace_stats {
     // levels[l]: by block index (hour index / kLevelHours[l], floored); hour index = ts /
     // kHourMs, floored. A rollup always equals the merge of its hours.

@@ -1,9 +1,7 @@
 #include "actors/conversation/actor.hpp"
 
-#include <atomic>
 #include <chrono>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
@@ -12,14 +10,13 @@
 #include "actors/handoff.hpp"
 #include "actors/conversation/decide.hpp"
 #include "actors/conversation/evolve.hpp"
+#include "actors/conversation/feed.hpp"
 #include "actors/workspace/router_actor.hpp"
 #include "events/blocking_pool.hpp"
 #include "events/log.hpp"
 
 namespace sb::conversation {
 namespace {
-
-using frame_ptr = std::shared_ptr<const std::string>;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -33,122 +30,6 @@ struct pending_write {
   info_callback info;  // for control commands
   std::weak_ptr<frame_sink> watch;
   std::string watcher_id;
-};
-
-struct subscriber {
-  std::weak_ptr<frame_sink> sink;
-  const frame_sink* key = nullptr;
-  std::string party_id;
-  bool visitor = false;  // visitor sockets never see private notes
-};
-
-// A durable frame and who may see it.
-struct stored_frame {
-  frame_ptr frame;
-  bool staff_only = false;
-};
-
-enum class audience { everyone, visitors };
-
-// The conversation's durable frames and its watchers. Shared by the actor and the commit
-// callback on the writer thread, so that a durable batch's ack and frames go out at once,
-// without waiting for the actor to be scheduled again. The mutex orders a new watcher's
-// backlog against live frames: each watcher sees every seq once, in order.
-class feed {
- public:
-  explicit feed(std::string id) : id_(std::move(id)) {}
-
-  // Hydration: the frames already durable.
-  void load(std::vector<stored_frame> frames, std::uint64_t durable_seq, std::uint64_t position) {
-    std::lock_guard lock{mutex_};
-    frames_ = std::move(frames);
-    durable_seq_ = durable_seq;
-    position_ = position;
-  }
-  // The durable frontier, advanced by the commit callback before it acks, so that the actor
-  // learns it without being woken for every write (see write()).
-  void durable(std::uint64_t seq, std::uint64_t position) {
-    if (seq > durable_seq_.load()) durable_seq_.store(seq);
-    position_.store(position);
-  }
-  std::uint64_t durable_seq() const { return durable_seq_.load(); }
-  std::uint64_t position() const { return position_.load(); }
-  // Writes appended and not yet answered by the log (the actor may not retire meanwhile).
-  std::atomic<int> in_flight{0};
-  // Set by the actor while it waits for a seq to become durable: every commit then wakes it.
-  std::atomic<bool> wants_commits{false};
-  // A durable write: the author's socket starts watching (if asked), then every frame goes out.
-  void commit(const std::vector<std::pair<std::uint64_t, stored_frame>>& frames,
-              const std::weak_ptr<frame_sink>& watch, const std::string& watcher_id) {
-    std::lock_guard lock{mutex_};
-    if (auto w = watch.lock()) add_locked(watch, w.get(), watcher_id);
-    for (auto& [seq, f] : frames) {
-      if (seq) frames_.push_back(f);
-      deliver_locked(seq, f.frame, {}, f.staff_only);
-    }
-  }
-  void ephemeral(const frame_ptr& frame, const std::string& except_party,
-                 audience to = audience::everyone) {
-    std::lock_guard lock{mutex_};
-    for (auto it = subs_.begin(); it != subs_.end();) {
-      auto sink = it->sink.lock();
-      if (!sink) {
-        it = subs_.erase(it);
-        continue;
-      }
-      if ((to == audience::everyone || it->visitor) && (except_party.empty() || it->party_id != except_party))
-        sink->deliver(id_, 0, frame);
-      ++it;
-    }
-  }
-  // Every frame after after_seq, then live ones.
-  void subscribe(std::uint64_t after_seq, const std::weak_ptr<frame_sink>& sink,
-                 const std::string& party_id) {
-    auto s = sink.lock();
-    if (!s) return;
-    std::lock_guard lock{mutex_};
-    bool visitor = s->is_visitor();
-    for (auto seq = after_seq; seq < frames_.size(); ++seq)
-      if (!visitor || !frames_[seq].staff_only) s->deliver(id_, seq + 1, frames_[seq].frame, true);
-    add_locked(sink, s.get(), party_id);
-  }
-  void unsubscribe(const frame_sink* key) {
-    std::lock_guard lock{mutex_};
-    std::erase_if(subs_, [&](const subscriber& s) { return s.key == key; });
-  }
-  bool watched() {
-    std::lock_guard lock{mutex_};
-    std::erase_if(subs_, [](const subscriber& s) { return s.sink.expired(); });
-    return !subs_.empty();
-  }
-
- private:
-  void add_locked(const std::weak_ptr<frame_sink>& sink, const frame_sink* key,
-                  const std::string& party_id) {
-    for (auto& s : subs_)
-      if (s.key == key) return;
-    subs_.push_back({sink, key, party_id, key->is_visitor()});
-  }
-  void deliver_locked(std::uint64_t seq, const frame_ptr& frame, const std::string& except_party,
-                      bool staff_only = false) {
-    for (auto it = subs_.begin(); it != subs_.end();) {
-      auto sink = it->sink.lock();
-      if (!sink) {
-        it = subs_.erase(it);
-        continue;
-      }
-      if ((except_party.empty() || it->party_id != except_party) && !(staff_only && it->visitor))
-        sink->deliver(id_, seq, frame);
-      ++it;
-    }
-  }
-
-  std::string id_;
-  std::mutex mutex_;
-  std::vector<stored_frame> frames_;  // index seq - 1
-  std::vector<subscriber> subs_;
-  std::atomic<std::uint64_t> durable_seq_{0};
-  std::atomic<std::uint64_t> position_{0};
 };
 
 struct conversation_state {
