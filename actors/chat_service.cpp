@@ -202,12 +202,6 @@ void chat_service::settings_changed(const std::string& workspace_id) {
   impl_->to_router(workspace_id, workspace::settings_changed{});
 }
 
-std::string chat_service::queue_json(const std::string& workspace_id) const {
-  std::lock_guard lock{impl_->snapshot_mutex};
-  auto it = impl_->queue_snapshots.find(workspace_id);
-  return it == impl_->queue_snapshots.end() ? std::string(R"({"waiting":[]})") : it->second;
-}
-
 agent_presence chat_service::presence_of(const std::string& workspace_id, const std::string& user_id) const {
   std::lock_guard lock{impl_->snapshot_mutex};
   auto ws = impl_->presence.find(workspace_id);

@@ -121,15 +121,13 @@ class chat_service {
   // `joined` gets the queue JSON (as queue_json) before any frame is pushed to the sink.
   void staff_joined(const conversation::principal& who, std::weak_ptr<frame_sink> sink,
                     std::function<void(const std::string& queue_json)> joined);
-  // The queue after every change that was durable before this call (read-your-writes).
+  // The queue ({"waiting":[{conversation_id, position, since_ts, visitor, last_text}],
+  // "total"} as JSON text) after every change that was durable before this call.
   void queue(const std::string& workspace_id, std::function<void(const std::string& queue_json)> done);
   void staff_left(const conversation::principal& who, const frame_sink* sink);
   void presence(const conversation::principal& who, const std::string& status);
   // Routing mode, default capacity or a user's capacity changed: the router looks again.
   void settings_changed(const std::string& workspace_id);
-  // The queue as the router shows it: {"waiting":[{conversation_id, position, since_ts,
-  // visitor, last_text}]} (JSON text).
-  std::string queue_json(const std::string& workspace_id) const;
   agent_presence presence_of(const std::string& workspace_id, const std::string& user_id) const;
   void get(const conversation::principal& who, const std::string& conversation_id,
            info_callback done);

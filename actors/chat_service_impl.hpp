@@ -41,7 +41,6 @@ struct chat_service::impl {
 
   // What the routers publish for readers on other threads.
   mutable std::mutex snapshot_mutex;
-  std::unordered_map<std::string, std::string> queue_snapshots;  // workspace -> queue JSON
   std::unordered_map<std::string, std::unordered_map<std::string, agent_presence>> presence;
 
   template <class Message>

@@ -85,6 +85,7 @@ void projection_runner::when_applied(std::uint64_t position,
     std::lock_guard lock{wake_mutex_};
     if (applied_.load(std::memory_order_acquire) < position && !failed_) {
       waiters_.push_back({position, deadline, std::move(fn)});
+      new_waiter_ = true;
       wake_.notify_one();  // the runner may need an earlier timeout
       return;
     }
@@ -114,7 +115,10 @@ void projection_runner::run() {
   for (;;) {
     {
       std::unique_lock lock{wake_mutex_};
-      auto has_work = [this] { return stopping_ || target_.load() > applied_.load(); };
+      // A new waiter wakes the runner too, so that its deadline is taken into account (a
+      // runner already waiting without a deadline would otherwise sleep past it).
+      auto has_work = [this] { return stopping_ || target_.load() > applied_.load() || new_waiter_; };
+      new_waiter_ = false;
       idle_ = true;
       if (waiters_.empty()) {
         wake_.wait(lock, has_work);
@@ -125,6 +129,12 @@ void projection_runner::run() {
       }
       idle_ = false;
       if (stopping_) break;
+      if (new_waiter_ && target_.load() <= applied_.load()) {
+        new_waiter_ = false;
+        lock.unlock();
+        release_waiters(false);
+        continue;  // wait again, now with the new deadline
+      }
     }
     if (auto st = catch_up(); !st) {
       failed_ = true;

@@ -107,6 +107,7 @@ class projection_runner {
   std::mutex wake_mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool new_waiter_ = false;  // a waiter came since the runner computed its deadline
   bool idle_ = false;  // the runner waits for commits (not resting between folds)
   struct waiter {
     std::uint64_t position;

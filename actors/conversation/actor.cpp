@@ -43,6 +43,8 @@ struct conversation_state {
   std::vector<std::pair<std::uint64_t, std::function<void()>>> after_durable;
   std::unordered_map<std::string, std::pair<std::uint64_t, party>> typing;  // id -> (gen, who)
   std::string last_visitor_text;     // shown in the queue
+  std::chrono::steady_clock::time_point text_sent{};  // when the router last heard it
+  bool text_flush_pending = false;
   std::size_t queue_position = 0;    // last told by the router (0: not waiting)
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
   static inline const char* name = "conversation";
@@ -114,7 +116,18 @@ void write(self_ptr self, pending_write p) {
       if (!ack) ack = ack_info{st.id, m->seq, m->ts, m->client_msg_id, 0};  // the author's message
       if (m->sender.kind == "visitor") {
         st.last_visitor_text = m->text.substr(0, 200);
-        if (status_before == "waiting") text_update = workspace::conv_text{st.id, st.last_visitor_text};
+        // The queue shows the latest text; the router hears it at most once a second per
+        // conversation (a delayed text_flush sends the last one of a burst).
+        if (status_before == "waiting") {
+          auto now = std::chrono::steady_clock::now();
+          if (now - st.text_sent >= std::chrono::seconds(1)) {
+            st.text_sent = now;
+            text_update = workspace::conv_text{st.id, st.last_visitor_text};
+          } else if (!st.text_flush_pending) {
+            st.text_flush_pending = true;
+            self->delayed_send(self, std::chrono::seconds(1), text_flush{});
+          }
+        }
       }
     }
     envs.push_back(std::move(env));
@@ -197,6 +210,7 @@ caf::behavior refusing(self_ptr self, failure f) {
       [=](committed_msg&) {},
       [=](typing_expired&) {},
       [=](queue_position_msg&) {},
+      [=](text_flush) {},
       [=](idle_tick) {
         auto& st = self->state;
         if (st.env.service->retire(st.id, self)) self->quit();
@@ -268,6 +282,13 @@ caf::behavior running(self_ptr self) {
           sink->deliver(st.id, 0, queue_position_frame(st.id, st.queue_position));
       },
       [=](unsubscribe_msg& m) { handoff::acquire(), self->state.frames->unsubscribe(m.sink); },
+      [=](text_flush) {
+        auto& st = self->state;
+        st.text_flush_pending = false;
+        if (st.s.status != "waiting") return;
+        st.text_sent = std::chrono::steady_clock::now();
+        st.env.service->to_router(st.s.workspace_id, workspace::conv_text{st.id, st.last_visitor_text});
+      },
       [=](queue_position_msg& m) {
         handoff::acquire();
         auto& st = self->state;

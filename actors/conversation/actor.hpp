@@ -61,6 +61,7 @@ struct typing_expired {
   std::uint64_t generation = 0;
 };
 struct idle_tick {};
+struct text_flush {};  // the last visitor text of a burst goes to the router (see write())
 struct queue_position_msg {  // from the router: the visitor's place in the queue
   std::size_t position = 0;
 };
@@ -91,3 +92,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::committed_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::typing_expired)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::idle_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::queue_position_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::text_flush)

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <unordered_map>
 
 #include "actors/chat_service_impl.hpp"
@@ -27,7 +28,12 @@ struct router_actor_state {
   router_state r;
   conversation::principal me;
   std::vector<staff_socket> sockets;
-  std::unordered_map<std::string, std::size_t> sent_positions;  // waiting id -> position sent
+  struct sent_position {
+    std::size_t position = 0;
+    clock::time_point at{};
+  };
+  std::unordered_map<std::string, sent_position> sent_positions;  // waiting id -> last told
+  std::set<std::string> presence_dirty;  // seats whose presence frame waits for the flush
   bool dirty = false;
   std::optional<clock::time_point> flush_due;  // when the next scheduled flush runs
   clock::time_point last_flush{};
@@ -50,13 +56,18 @@ json presence_frame(const router_state& r, const seat& s) {
           {"active", s.active.size()}, {"capacity", capacity_of(r, s)}};
 }
 
-// Publishes a seat's presence to readers and to every staff socket.
-void announce(router_actor_state& st, const seat& s) {
+void mark_dirty(self_ptr self, bool structural = true);
+
+// Publishes a seat's presence to readers at once; its frame goes to the staff sockets with
+// the next flush (coalesced like the queue: a busy agent's count changes many times a second).
+void announce(self_ptr self, const seat& s) {
+  auto& st = self->state;
   {
     std::lock_guard lock{st.service->snapshot_mutex};
     st.service->presence[st.r.workspace_id][s.id] = {presence_of(s), static_cast<int>(s.active.size())};
   }
-  push_to(st, std::make_shared<const std::string>(presence_frame(st.r, s).dump()));
+  st.presence_dirty.insert(s.id);
+  mark_dirty(self);
 }
 
 // The queue as JSON: every waiting conversation (for welcome and GET /queue), or only the
@@ -79,40 +90,56 @@ std::string queue_text(const router_state& r, std::size_t max_items = SIZE_MAX) 
   return json{{"waiting", waiting}, {"total", shown.size()}}.dump();
 }
 
+// Visitors this close to the head hear every change of their place; the others at most once a
+// second (with 1,000 waiting and fast agents, every flush moves everyone).
+constexpr std::size_t kEagerPositions = 20;
+
 void flush(self_ptr self) {
   auto& st = self->state;
   st.dirty = false;
-  st.last_flush = clock::now();
-  auto text = queue_text(st.r);
-  {
-    std::lock_guard lock{st.service->snapshot_mutex};
-    st.service->queue_snapshots[st.r.workspace_id] = text;
-  }
+  auto now = clock::now();
+  st.last_flush = now;
   push_to(st, std::make_shared<const std::string>(R"({"type":"queue",)" + queue_text(st.r, kFrameItems).substr(1)));
+  for (auto& id : st.presence_dirty)
+    if (auto it = st.r.seats.find(id); it != st.r.seats.end())
+      push_to(st, std::make_shared<const std::string>(presence_frame(st.r, it->second).dump()));
+  st.presence_dirty.clear();
   // Each waiting visitor whose place changed hears its new position.
-  std::unordered_map<std::string, std::size_t> now;
+  std::unordered_map<std::string, router_actor_state::sent_position> sent;
   std::size_t pos = 0;
+  bool deferred = false;
   for (auto* q : shown_queue(st.r)) {
-    now[q->id] = ++pos;
+    ++pos;
     auto it = st.sent_positions.find(q->id);
-    if (it != st.sent_positions.end() && it->second == pos) continue;
+    if (it != st.sent_positions.end() && it->second.position == pos) {
+      sent[q->id] = it->second;
+      continue;
+    }
+    if (it != st.sent_positions.end() && pos > kEagerPositions && now - it->second.at < std::chrono::seconds(1)) {
+      sent[q->id] = it->second;  // told recently; the next flush looks again
+      deferred = true;
+      continue;
+    }
+    sent[q->id] = {pos, now};
     st.service->route(q->id, conversation::queue_position_msg{pos});
   }
-  st.sent_positions = std::move(now);
+  st.sent_positions = std::move(sent);
+  if (deferred) mark_dirty(self, false);
 }
 
 // Queue frames go out at once, then at most once per coalesce interval (50 ms) for changes
 // of who waits and in which order, and at most once a second for a new last_text only (a
 // busy waiting visitor must not make every staff socket re-read the queue per message).
-void mark_dirty(self_ptr self, bool structural = true) {
+void mark_dirty(self_ptr self, bool structural) {
   auto& st = self->state;
   st.dirty = true;
   auto every = structural ? st.service->env.opts.queue_coalesce
                           : std::chrono::milliseconds(std::chrono::seconds(1));
   auto now = clock::now();
   auto due = st.last_flush + every;
-  if (now >= due) return flush(self);
-  if (st.flush_due && *st.flush_due <= due) return;  // an earlier flush is coming anyway
+  if (st.flush_due && *st.flush_due <= due) return;  // a flush is coming soon enough
+  if (now >= due && !st.flush_due) return flush(self);
+  due = std::max(due, now);
   st.flush_due = due;
   self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(due - now) +
                                std::chrono::milliseconds(1),
@@ -180,10 +207,11 @@ std::unordered_map<std::string, std::size_t> loads(const router_state& r) {
   return out;
 }
 
-void announce_changed(router_actor_state& st, const std::unordered_map<std::string, std::size_t>& before) {
+void announce_changed(self_ptr self, const std::unordered_map<std::string, std::size_t>& before) {
+  auto& st = self->state;
   for (auto& [id, s] : st.r.seats) {
     auto it = before.find(id);
-    if (it == before.end() || it->second != s.active.size()) announce(st, s);
+    if (it == before.end() || it->second != s.active.size()) announce(self, s);
   }
 }
 
@@ -222,7 +250,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         }
         if (u.status != "waiting") st.sent_positions.erase(u.conversation_id);
         dispatch(self);  // first: a conversation handed out at once is never shown as waiting
-        announce_changed(st, before);
+        announce_changed(self, before);
         mark_dirty(self);
       },
       [=](conv_text& t) {
@@ -243,7 +271,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
           for (auto& [id, other] : st.r.seats)
             if (id != j.user_id) sink->push(std::make_shared<const std::string>(presence_frame(st.r, other).dump()));
         }
-        announce(st, s);
+        announce(self, s);
         dispatch(self);
       },
       [=](queue_req& q) {
@@ -264,7 +292,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         auto it = st.r.seats.find(p.user_id);
         if (it == st.r.seats.end() || it->second.status == p.status) return;
         it->second.status = p.status;
-        announce(st, it->second);
+        announce(self, it->second);
         dispatch(self);
       },
       [=](offline_tick& t) {
@@ -272,7 +300,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         auto it = st.r.seats.find(t.user_id);
         if (it == st.r.seats.end() || it->second.generation != t.generation || it->second.sockets) return;
         it->second.shown_offline = true;
-        announce(st, it->second);
+        announce(self, it->second);
       },
       [=](grace_tick& t) {
         auto& st = self->state;
@@ -285,7 +313,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
       [=](settings_changed&) {
         auto& st = self->state;
         load_settings(st);
-        for (auto& [id, s] : st.r.seats) announce(st, s);
+        for (auto& [id, s] : st.r.seats) announce(self, s);
         dispatch(self);
       },
       [=](assign_done& d) {
@@ -316,7 +344,10 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
       [=](flush_tick) {
         auto& st = self->state;
         st.flush_due.reset();
-        if (st.dirty) flush(self);
+        if (!st.dirty) return;
+        // A stale tick (its flush was replaced by an earlier one) must not flush twice in a row.
+        if (clock::now() - st.last_flush < st.service->env.opts.queue_coalesce) return mark_dirty(self);
+        flush(self);
       },
   };
 }
