@@ -60,6 +60,7 @@ void chat_service::impl::conversation_reopened(const std::string& visitor_id, co
 
 caf::actor chat_service::impl::router_of(const std::string& workspace_id) {
   std::lock_guard lock{routers_mutex};
+  if (routers_stopping) return {};  // sending to an invalid handle drops the message
   auto it = routers.find(workspace_id);
   if (it == routers.end())
     it = routers.emplace(workspace_id, workspace::spawn_router(*sys, *this, workspace_id, {})).first;
@@ -73,11 +74,13 @@ chat_service::chat_service(events::event_log& log, events::group_commit_writer& 
 chat_service::~chat_service() {
   {
     std::lock_guard lock{impl_->routes_mutex};
+    impl_->stopping = true;
     for (auto& [id, a] : impl_->routes) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     impl_->routes.clear();
   }
   {
     std::lock_guard lock{impl_->routers_mutex};
+    impl_->routers_stopping = true;
     for (auto& [id, a] : impl_->routers) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     impl_->routers.clear();
   }

@@ -38,14 +38,20 @@ struct chat_service::impl {
   // workspace id -> its router (routers live as long as the service)
   mutable std::mutex routers_mutex;
   std::unordered_map<std::string, caf::actor> routers;
+  bool routers_stopping = false;  // guarded by routers_mutex (see stopping)
 
   // What the routers publish for readers on other threads.
   mutable std::mutex snapshot_mutex;
   std::unordered_map<std::string, std::unordered_map<std::string, agent_presence>> presence;
 
+  // Set by ~chat_service: actors still running (a router flushing) must not spawn new ones
+  // into an actor system that is being torn down; their messages are dropped.
+  bool stopping = false;  // guarded by routes_mutex
+
   template <class Message>
   void route(const std::string& id, Message&& m, bool fresh = false) {
     std::lock_guard lock{routes_mutex};
+    if (stopping) return;
     auto it = routes.find(id);
     if (it == routes.end())
       it = routes.emplace(id, conversation::spawn_conversation(*sys, env, id, fresh)).first;
