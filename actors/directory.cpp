@@ -52,7 +52,9 @@ events::status directory::load() {
       after = evs.back().seq;
     }
     std::unique_lock lock{mutex_};
-    workspaces_[id] = {id, after};
+    auto& w = workspaces_[id];
+    w.id = id;
+    w.head = after;
     for (auto& e : evs) {
       auto data = json::parse(e.data, nullptr, false);
       if (data.is_discarded()) return events::status::error("corrupt event in workspace/" + id);
@@ -77,7 +79,7 @@ events::status directory::bootstrap(const std::string& email, const std::string&
   auto wid = random_id("ws_");
   {
     std::unique_lock lock{mutex_};
-    workspaces_[wid] = {wid, 0};
+    workspaces_[wid].id = wid;
   }
   std::promise<failure> done;
   write(wid, "workspace_created", {{"id", wid}, {"name", name}}, {},

@@ -102,7 +102,7 @@ std::optional<event> decode_event(const std::string& type, std::uint16_t version
       return m;
     }
     if (type == "status_changed") {
-      status_changed s{j.at("seq"), j.at("ts"), j.at("status"), std::nullopt};
+      status_changed s{j.at("seq"), j.at("ts"), j.at("status"), std::nullopt, "", std::nullopt};
       if (j.at("agent").is_object())
         s.agent = party{"agent", j["agent"].value("id", ""), j["agent"].value("name", "")};
       s.via = j.value("via", "");
