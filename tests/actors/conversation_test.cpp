@@ -22,7 +22,7 @@ state given(const std::vector<event>& evs) {
 }
 
 state opened_state() {
-  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor}, {"c1", "hello"}, 100);
+  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor, ""}, {"c1", "hello"}, 100);
   EXPECT_TRUE(o.ok());
   return given(o.events);
 }
@@ -33,7 +33,7 @@ state apply(state s, const outcome& o) {
 }
 
 TEST(Conversation, Open_PostsTheFirstMessageAsSeq1ThenWaitingAsSeq2) {
-  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor}, {"c1", "hello"}, 100);
+  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor, ""}, {"c1", "hello"}, 100);
   ASSERT_TRUE(o.ok());
   ASSERT_EQ(o.events.size(), 3u);
   EXPECT_EQ(std::get<message_posted>(o.events[1]).seq, 1u);
@@ -167,7 +167,7 @@ TEST(Conversation, MessageData_IsValidJsonForAnyText) {
 }
 
 TEST(Conversation, EventsSurviveTheirEncoding) {
-  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor}, {"c1", "h\"é\n"}, 100);
+  auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor, ""}, {"c1", "h\"é\n"}, 100);
   state direct, decoded;
   for (auto& e : o.events) {
     evolve(direct, e);

@@ -116,7 +116,9 @@ TEST_F(TenantIsolation, EveryAgentFrameWithAnotherWorkspacesConversation_IsNotFo
   for (auto& f : b->received()) {
     EXPECT_NE(f.value("type", ""), "message") << "B saw A's message: " << f.dump();
     EXPECT_NE(f.value("type", ""), "status") << f.dump();
-    if (f.value("type", "") == "queue") EXPECT_TRUE(f["waiting"].empty()) << f.dump();
+    if (f.value("type", "") == "queue") {
+      EXPECT_TRUE(f["waiting"].empty()) << f.dump();
+    }
   }
   EXPECT_TRUE(b->welcome()["conversations"].empty()) << b->welcome().dump();
   EXPECT_TRUE(b->welcome()["queue"]["waiting"].empty()) << b->welcome().dump();
