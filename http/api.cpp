@@ -1,6 +1,7 @@
 #include "http/api.hpp"
 
 #include "http/api_support.hpp"
+#include "http/static_files.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -87,6 +88,7 @@ void route_request(app& a, api_request req, respond_fn respond) {
     a.stats.projection_lag_events->Set(static_cast<double>(pos - std::min(pos, a.history.applied_position())));
     return respond({200, a.stats.serialize(), "text/plain; version=0.0.4; charset=utf-8", {}});
   }
+  if (auto page = serve_static(a.web_dir, req)) return respond(std::move(*page));
   auto parts = split_path(req.path);
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
     return respond(error(errc::not_found, "no such endpoint"));

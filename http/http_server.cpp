@@ -126,6 +126,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     r.content_type = std::string(req[bhttp::field::content_type]);
     r.filename = std::string(req["X-Filename"]);
     r.visitor_token = std::string(req["X-Visitor-Token"]);
+    r.accept_encoding = std::string(req[bhttp::field::accept_encoding]);
     keep_alive_ = req.keep_alive();
     version_ = req.version();
     handle_request(app_, std::move(r), [self = shared_from_this()](api_response res) {

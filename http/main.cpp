@@ -63,6 +63,7 @@ const flag kFlags[] = {
     {"rebuild-projections", "SWITCHBOARD_REBUILD_PROJECTIONS", "false", "rebuild the read models from position 0 at start"},
     {"workspace-name", "SWITCHBOARD_WORKSPACE_NAME", "Default", "name of the workspace that add-workspace creates"},
     {"geoip-db", "SWITCHBOARD_GEOIP_DB", "", "MaxMind DB (.mmdb, City or Country) for visitors' country and city; empty: \"unknown\""},
+    {"web-dir", "SWITCHBOARD_WEB_DIR", SWITCHBOARD_DEFAULT_WEB_DIR, "the built browser apps (web/dist): /widget.js and /console/"},
     {"upload-max-bytes", "SWITCHBOARD_UPLOAD_MAX_BYTES", "10485760", "largest file upload (POST /api/v1/files) accepted, in bytes; bigger gets 413"},
 };
 
@@ -360,6 +361,7 @@ int main(int argc, char** argv) {
   app.lim.visitor_message_burst = static_cast<double>(visitor_burst);
   app.lim.staff_writes_per_second = static_cast<double>(staff_write_rate);
   app.token_ttl = std::chrono::hours(ttl);
+  app.web_dir = f["web-dir"];
   for (std::string_view rest = f["trusted-proxies"]; !rest.empty();) {
     auto comma = rest.find(',');
     auto item = rest.substr(0, comma);

@@ -9,6 +9,6 @@ ops/build.sh -DSWITCHBOARD_TESTS=ON -DSWITCHBOARD_BENCHMARKS=ON
 status=0
 (cd build && ctest --output-on-failure -j 2 --timeout 300) || status=$?
 if [ -f web/package.json ]; then
-  (cd web && npm ci --no-audit --no-fund && npm test) || status=$?
+  (cd web && npm test && SWITCHBOARD_BIN="$PWD/../build/switchboard" npm run test:e2e) || status=$?
 fi
 exit $status
