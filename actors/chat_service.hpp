@@ -61,6 +61,9 @@ struct chat_options {
   std::chrono::milliseconds reopen_window{std::chrono::hours(24)};
   // `queue` and `queue_position` frames go out at most this often per workspace.
   std::chrono::milliseconds queue_coalesce{50};
+  // Called (on the router's thread) with the time from a slot freeing, or a conversation
+  // starting to wait with a slot free, to the durable assignment (auto mode). Metrics.
+  std::function<void(std::chrono::nanoseconds)> on_dispatch;
 };
 
 // A conversation as the read model knew it at start-up (waiting, active, or recently closed).

@@ -278,6 +278,40 @@ std::optional<double> process_cpu_us(int pid) {
   return (utime + stime) * 1e6 / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+// The server's own `switchboard_router_dispatch_seconds` histogram (cumulative bucket counts
+// by upper bound) from GET /metrics: slot freed -> assignment durable, inside the server.
+net::awaitable<std::vector<std::pair<double, double>>> dispatch_buckets() {
+  std::vector<std::pair<double, double>> out;
+  auto r = co_await http_call(http::verb::get, "/metrics", "", "");
+  static constexpr std::string_view prefix = "switchboard_router_dispatch_seconds_bucket{le=\"";
+  std::istringstream lines(r.body);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with(prefix)) continue;
+    auto q = line.find('"', prefix.size());
+    auto le = line.substr(prefix.size(), q - prefix.size());
+    double bound = le == "+Inf" ? INFINITY : std::stod(le);
+    out.emplace_back(bound, std::stod(line.substr(line.rfind(' ') + 1)));
+  }
+  co_return out;
+}
+
+// p-th percentile of the counts added between two readings: the upper bound of its bucket, ms.
+ordered_json bucket_quantiles(const std::vector<std::pair<double, double>>& before,
+                              const std::vector<std::pair<double, double>>& after) {
+  ordered_json j;
+  if (after.empty() || before.size() != after.size()) return j;
+  double total = after.back().second - before.back().second;
+  j["count"] = total;
+  for (auto [name, p] : {std::pair{"p50_le", 0.5}, {"p90_le", 0.9}, {"p99_le", 0.99}}) {
+    for (std::size_t i = 0; i < after.size(); ++i)
+      if (after[i].second - before[i].second >= p * total) {
+        j[name] = std::isinf(after[i].first) ? json("inf") : json(after[i].first * 1000);
+        break;
+      }
+  }
+  return j;
+}
+
 double to_ms(int64_t ns) { return std::round(ns / 1000.0) / 1000.0; }
 
 ordered_json latency_summary(std::vector<int64_t> v) {
@@ -314,6 +348,7 @@ struct fanout {
 
 struct run_state {
   options opt;
+  std::vector<std::pair<double, double>> server_buckets_before, server_buckets_after;
   bool draining = false;   // the agents are closing (the measured phase)
   int64_t go_ns = 0, all_served_ns = 0;
   int initial_assigned = 0;
@@ -684,6 +719,7 @@ net::awaitable<void> controller(run_state& st, std::vector<agent>& agents,
                                  std::to_string(expect_initial));
 
     // Drain: every agent closes as fast as it can.
+    st.server_buckets_before = co_await dispatch_buckets();
     if (opt.server_pid) st.cpu_go_us = process_cpu_us(opt.server_pid);
     st.self_cpu_go_s = self_cpu_s();
     st.draining = true;
@@ -704,6 +740,7 @@ net::awaitable<void> controller(run_state& st, std::vector<agent>& agents,
     }
     phase("drain");
     co_await sleep_for(300ms);  // late duplicates, the last queue frames
+    st.server_buckets_after = co_await dispatch_buckets();
   } catch (const setup_failure& e) {
     fatal = e.what();
   } catch (const std::exception& e) {
@@ -750,6 +787,7 @@ ordered_json report(run_state& st, const std::vector<visitor>& visitors, const o
   j["closes_sent"] = st.closes_sent;
   j["closes_answered"] = st.closes_answered;
   j["dispatch_latency_ms"] = latency_summary(st.dispatch_ns);
+  j["server_dispatch_ms"] = bucket_quantiles(st.server_buckets_before, st.server_buckets_after);
   const double sockets = opt.agents;
   ordered_json q;
   q["frames"] = st.queue[1].frames;

@@ -324,6 +324,9 @@ int main(int argc, char** argv) {
   chat_opts.actor_idle = std::chrono::seconds(idle);
   chat_opts.agent_grace = std::chrono::seconds(agent_grace);
   chat_opts.reopen_window = std::chrono::hours(reopen_hours);
+  chat_opts.on_dispatch = [&stats](std::chrono::nanoseconds d) {
+    stats.router_dispatch_seconds->Observe(std::chrono::duration<double>(d).count());
+  };
   auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, dir, chat_opts);
   chat->restore(restorable(history, dir.workspace_ids()), dir.workspace_ids());
 

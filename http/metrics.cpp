@@ -32,6 +32,14 @@ metrics::metrics() : registry(std::make_shared<prometheus::Registry>()) {
            .Register(*registry)
            .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512,
                                                             1024, 4096});
+  router_dispatch_seconds =
+      &prometheus::BuildHistogram()
+           .Name("switchboard_router_dispatch_seconds")
+           .Help("Auto mode: from a slot freeing (or a visitor starting to wait beside a free slot) "
+                 "to the assignment being durable")
+           .Register(*registry)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.003, 0.004, 0.005,
+                                                            0.0075, 0.01, 0.025, 0.05, 0.1, 0.5, 1});
 }
 
 std::string metrics::serialize() const {

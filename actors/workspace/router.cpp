@@ -100,12 +100,13 @@ std::vector<std::pair<std::string, std::string>> plan_dispatch(router_state& r, 
   if (r.mode != "auto") return out;
   for (auto it = r.queue.begin(); it != r.queue.end(); ++it) {
     auto& id = it->first.second;
-    if (r.dispatching.count(id)) continue;
+    if (it->second.dispatching) continue;
     auto agent = pick_agent(r);
     if (!agent) break;
     auto& s = r.seats.at(*agent);
     s.incoming.insert(id);
     s.last_assigned_ms = now_ms;
+    it->second.dispatching = true;
     r.dispatching[id] = *agent;
     out.emplace_back(id, *agent);
   }
@@ -117,6 +118,7 @@ void dispatch_failed(router_state& r, const std::string& id) {
   if (d == r.dispatching.end()) return;
   if (auto s = r.seats.find(d->second); s != r.seats.end()) s->second.incoming.erase(id);
   r.dispatching.erase(d);
+  if (auto k = r.key_of.find(id); k != r.key_of.end()) r.queue.at({k->second, id}).dispatching = false;
 }
 
 std::vector<std::pair<std::string, std::int64_t>> plan_requeue(const router_state& r,
@@ -145,8 +147,10 @@ std::vector<const queued*> shown_queue(const router_state& r) {
   std::vector<const queued*> out;
   out.reserve(r.queue.size());
   for (auto& [key, q] : r.queue)
-    if (!r.dispatching.count(q.id)) out.push_back(&q);
+    if (!q.dispatching) out.push_back(&q);
   return out;
 }
+
+std::size_t waiting_count(const router_state& r) { return r.queue.size() - r.dispatching.size(); }
 
 }  // namespace sb::workspace

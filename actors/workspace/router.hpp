@@ -26,6 +26,8 @@ struct queued {
   conversation::party visitor;
   std::string site_key;
   std::string last_text;  // the visitor's latest message
+  bool dispatching = false;  // an assignment is being written (not shown as waiting)
+  std::size_t told_position = 0;  // the place its visitor was last told (0: never)
 };
 
 struct seat {
@@ -87,5 +89,7 @@ std::vector<std::pair<std::string, std::int64_t>> plan_requeue(const router_stat
 
 // The queue as shown: waiting conversations not being dispatched, in order (position 1 first).
 std::vector<const queued*> shown_queue(const router_state& r);
+// How many of them there are (the queue minus the assignments in flight).
+std::size_t waiting_count(const router_state& r);
 
 }  // namespace sb::workspace

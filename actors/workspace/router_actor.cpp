@@ -28,12 +28,15 @@ struct router_actor_state {
   router_state r;
   conversation::principal me;
   std::vector<staff_socket> sockets;
-  struct sent_position {
-    std::size_t position = 0;
-    clock::time_point at{};
-  };
-  std::unordered_map<std::string, sent_position> sent_positions;  // waiting id -> last told
   std::set<std::string> presence_dirty;  // seats whose presence frame waits for the flush
+  std::set<std::string> counts_dirty;    // ... whose count of chats changed (once a second)
+  clock::time_point counts_sent{};
+  std::unordered_map<std::string, std::string> presence_sent;  // seat -> its last frame pushed
+  std::unordered_map<std::string, std::size_t> active_announced;  // seat -> count published
+  std::unordered_map<std::string, clock::time_point> dispatch_started;  // id -> slot freed
+  std::string queue_sent;  // the last queue frame pushed (an unchanged one is not sent again)
+  clock::time_point positions_told{};  // the last pass over every waiting visitor
+  bool positions_stale = false;  // the queue changed since that pass
   bool dirty = false;
   std::optional<clock::time_point> flush_due;  // when the next scheduled flush runs
   clock::time_point last_flush{};
@@ -59,15 +62,17 @@ json presence_frame(const router_state& r, const seat& s) {
 void mark_dirty(self_ptr self, bool structural = true);
 
 // Publishes a seat's presence to readers at once; its frame goes to the staff sockets with
-// the next flush (coalesced like the queue: a busy agent's count changes many times a second).
-void announce(self_ptr self, const seat& s) {
+// the next flush: within 50 ms for online/away/offline and capacity (`structural`), within a
+// second for a new count of active chats (a busy agent's count changes many times a second).
+void announce(self_ptr self, const seat& s, bool structural = true) {
   auto& st = self->state;
   {
     std::lock_guard lock{st.service->snapshot_mutex};
     st.service->presence[st.r.workspace_id][s.id] = {presence_of(s), static_cast<int>(s.active.size())};
   }
-  st.presence_dirty.insert(s.id);
-  mark_dirty(self);
+  st.active_announced[s.id] = s.active.size();
+  (structural ? st.presence_dirty : st.counts_dirty).insert(s.id);
+  mark_dirty(self, structural);
 }
 
 // The queue as JSON: every waiting conversation (for welcome and GET /queue), or only the
@@ -78,53 +83,84 @@ constexpr std::size_t kFrameItems = 100;
 std::string queue_text(const router_state& r, std::size_t max_items = SIZE_MAX) {
   json waiting = json::array();
   std::size_t pos = 0;
-  auto shown = shown_queue(r);
-  for (auto* q : shown) {
+  for (auto& [key, q] : r.queue) {
     if (pos == max_items) break;
-    waiting.push_back({{"conversation_id", q->id},
+    if (q.dispatching) continue;
+    waiting.push_back({{"conversation_id", q.id},
                        {"position", ++pos},
-                       {"since_ts", q->since_ts},
-                       {"visitor", party_json(q->visitor)},
-                       {"last_text", q->last_text.empty() ? json(nullptr) : json(q->last_text)}});
+                       {"since_ts", q.since_ts},
+                       {"visitor", party_json(q.visitor)},
+                       {"last_text", q.last_text.empty() ? json(nullptr) : json(q.last_text)}});
   }
-  return json{{"waiting", waiting}, {"total", shown.size()}}.dump();
+  return json{{"waiting", waiting}, {"total", waiting_count(r)}}.dump();
 }
 
 // Visitors this close to the head hear every change of their place; the others at most once a
 // second (with 1,000 waiting and fast agents, every flush moves everyone).
 constexpr std::size_t kEagerPositions = 20;
 
+// Each waiting visitor whose place changed hears its new one: the first kEagerPositions on every
+// flush, the others on a pass over the whole queue at most once a second. A flush costs
+// O(kEagerPositions) then, not O(queue), however long the queue is.
+void tell_positions(self_ptr self, clock::time_point now) {
+  auto& st = self->state;
+  bool full = now - st.positions_told >= std::chrono::seconds(1);
+  std::size_t pos = 0;
+  for (auto& [key, q] : st.r.queue) {
+    if (q.dispatching) continue;
+    if (++pos > kEagerPositions && !full) break;
+    if (q.told_position == pos) continue;
+    q.told_position = pos;
+    st.service->route(q.id, conversation::queue_position_msg{pos});
+  }
+  if (!full) {  // newcomers join at the tail: they hear their place at once
+    std::size_t tail = waiting_count(st.r);
+    for (auto it = st.r.queue.rbegin(); it != st.r.queue.rend() && tail > kEagerPositions; ++it) {
+      auto& q = it->second;
+      if (q.dispatching) continue;
+      if (q.told_position != 0) break;
+      q.told_position = tail;
+      st.service->route(q.id, conversation::queue_position_msg{tail--});
+    }
+  }
+  if (full) {
+    st.positions_told = now;
+    st.positions_stale = false;
+  } else if (st.positions_stale && pos > kEagerPositions) {
+    mark_dirty(self, false);  // the deeper places are told by the pass a second from now
+  }
+}
+
 void flush(self_ptr self) {
   auto& st = self->state;
   st.dirty = false;
   auto now = clock::now();
   st.last_flush = now;
-  push_to(st, std::make_shared<const std::string>(R"({"type":"queue",)" + queue_text(st.r, kFrameItems).substr(1)));
-  for (auto& id : st.presence_dirty)
-    if (auto it = st.r.seats.find(id); it != st.r.seats.end())
-      push_to(st, std::make_shared<const std::string>(presence_frame(st.r, it->second).dump()));
-  st.presence_dirty.clear();
-  // Each waiting visitor whose place changed hears its new position.
-  std::unordered_map<std::string, router_actor_state::sent_position> sent;
-  std::size_t pos = 0;
-  bool deferred = false;
-  for (auto* q : shown_queue(st.r)) {
-    ++pos;
-    auto it = st.sent_positions.find(q->id);
-    if (it != st.sent_positions.end() && it->second.position == pos) {
-      sent[q->id] = it->second;
-      continue;
-    }
-    if (it != st.sent_positions.end() && pos > kEagerPositions && now - it->second.at < std::chrono::seconds(1)) {
-      sent[q->id] = it->second;  // told recently; the next flush looks again
-      deferred = true;
-      continue;
-    }
-    sent[q->id] = {pos, now};
-    st.service->route(q->id, conversation::queue_position_msg{pos});
+  auto frame = R"({"type":"queue",)" + queue_text(st.r, kFrameItems).substr(1);
+  if (frame != st.queue_sent) {
+    push_to(st, std::make_shared<const std::string>(frame));
+    st.queue_sent = std::move(frame);
   }
-  st.sent_positions = std::move(sent);
-  if (deferred) mark_dirty(self, false);
+  if (!st.counts_dirty.empty()) {
+    if (now - st.counts_sent >= std::chrono::seconds(1)) {
+      st.presence_dirty.merge(st.counts_dirty);
+      st.counts_dirty.clear();
+      st.counts_sent = now;
+    } else {
+      mark_dirty(self, false);  // their turn comes a second after the last ones
+    }
+  }
+  for (auto& id : st.presence_dirty) {
+    auto it = st.r.seats.find(id);
+    if (it == st.r.seats.end()) continue;
+    auto text = presence_frame(st.r, it->second).dump();
+    auto& sent = st.presence_sent[id];
+    if (text == sent) continue;  // back where it was at the last flush
+    push_to(st, std::make_shared<const std::string>(text));
+    sent = std::move(text);
+  }
+  st.presence_dirty.clear();
+  tell_positions(self, now);
 }
 
 // Queue frames go out at once, then at most once per coalesce interval (50 ms) for changes
@@ -149,7 +185,9 @@ void mark_dirty(self_ptr self, bool structural) {
 void dispatch(self_ptr self) {
   auto& st = self->state;
   auto pairs = plan_dispatch(st.r, unix_ms());
+  auto now = clock::now();
   for (auto& [cid, agent_id] : pairs) {
+    st.dispatch_started[cid] = now;
     auto& s = st.r.seats.at(agent_id);
     conversation::party agent{"agent", s.id, s.name};
     st.service->route(cid, conversation::control_msg{
@@ -160,7 +198,10 @@ void dispatch(self_ptr self) {
                                  caf::anon_send(h, assign_done{cid, f});
                                }});
   }
-  if (!pairs.empty()) mark_dirty(self);
+  if (!pairs.empty()) {
+    st.positions_stale = true;
+    mark_dirty(self);
+  }
 }
 
 void load_settings(router_actor_state& st) {
@@ -200,18 +241,12 @@ void apply_update(router_actor_state& st, const conv_update& u) {
   }
 }
 
-// Counts of every seat, to announce the ones a change touched.
-std::unordered_map<std::string, std::size_t> loads(const router_state& r) {
-  std::unordered_map<std::string, std::size_t> out;
-  for (auto& [id, s] : r.seats) out[id] = s.active.size();
-  return out;
-}
-
-void announce_changed(self_ptr self, const std::unordered_map<std::string, std::size_t>& before) {
+// Announces the seats whose count of active chats differs from the one last published.
+void announce_changed(self_ptr self) {
   auto& st = self->state;
   for (auto& [id, s] : st.r.seats) {
-    auto it = before.find(id);
-    if (it == before.end() || it->second != s.active.size()) announce(self, s);
+    auto it = st.active_announced.find(id);
+    if (it == st.active_announced.end() || it->second != s.active.size()) announce(self, s, false);
   }
 }
 
@@ -239,8 +274,13 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
       [=](conv_update& u) {
         handoff::acquire();
         auto& st = self->state;
-        auto before = loads(st.r);
         apply_update(st, u);
+        st.positions_stale = true;
+        if (auto d = st.dispatch_started.find(u.conversation_id); d != st.dispatch_started.end()) {
+          if (u.via == "assign" && st.service->env.opts.on_dispatch)
+            st.service->env.opts.on_dispatch(clock::now() - d->second);
+          st.dispatch_started.erase(d);
+        }
         if (u.status == "active" && u.agent && (u.via == "assign" || u.via == "transfer")) {
           json c{{"id", u.conversation_id}, {"status", "active"},
                  {"visitor", party_json(u.visitor)}, {"agent", {{"id", u.agent->id}, {"name", u.agent->name}}},
@@ -248,9 +288,8 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
           push_to(st, std::make_shared<const std::string>(json{{"type", "assigned"}, {"conversation", c}}.dump()),
                   u.agent->id);
         }
-        if (u.status != "waiting") st.sent_positions.erase(u.conversation_id);
         dispatch(self);  // first: a conversation handed out at once is never shown as waiting
-        announce_changed(self, before);
+        announce_changed(self);
         mark_dirty(self);
       },
       [=](conv_text& t) {
@@ -321,9 +360,11 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         auto& st = self->state;
         if (d.error.code == errc::ok) return;  // the durable update arrives on its own
         dispatch_failed(st.r, d.conversation_id);
+        st.dispatch_started.erase(d.conversation_id);
         // Taken, closed or gone: its own update (if any) says what it is now; never retry it
         // blindly.
         if (st.r.key_of.count(d.conversation_id)) on_closed(st.r, d.conversation_id);
+        st.positions_stale = true;
         mark_dirty(self);
         dispatch(self);
       },

@@ -1,0 +1,52 @@
+// Inside a conversation actor (actor.cpp, write.cpp): its state and the write path. Not for
+// other users: they talk to the actor through the messages of actor.hpp.
+#pragma once
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/conversation/actor.hpp"
+#include "actors/conversation/feed.hpp"
+#include "actors/conversation/state.hpp"
+
+namespace sb::conversation::detail {
+
+struct pending_write {
+  std::vector<event> events;
+  ack_callback ack;    // for a posted message (answered by the commit callback, see write())
+  info_callback info;  // for control commands
+  std::weak_ptr<frame_sink> watch;
+  std::string watcher_id;
+};
+
+struct conversation_state {
+  actor_env env;
+  std::string id;
+  bool hydrated = false;
+  state s;
+  std::shared_ptr<feed> frames;   // durable frames and watchers; the durable frontier
+  // Writes that need the actor after they are durable (control answers, closing), in order.
+  std::deque<pending_write> pending;
+  std::vector<std::pair<std::uint64_t, std::function<void()>>> after_durable;
+  std::unordered_map<std::string, std::pair<std::uint64_t, party>> typing;  // id -> (gen, who)
+  std::string last_visitor_text;     // shown in the queue
+  std::chrono::steady_clock::time_point text_sent{};  // when the router last heard it
+  bool text_flush_pending = false;
+  std::size_t queue_position = 0;    // last told by the router (0: not waiting)
+  std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
+  static inline const char* name = "conversation";
+};
+
+using self_ptr = caf::stateful_actor<conversation_state>*;
+
+// Appends the events (already applied to the optimistic state: decide -> evolve happen here)
+// and remembers who to answer once they are durable. Runs on the actor.
+void write(self_ptr self, pending_write p);
+
+}  // namespace sb::conversation::detail
