@@ -88,7 +88,7 @@ void visitor_directory::apply(visitor_record& v, const std::string& type, const 
 json visitor_directory::view(const visitor_record& v) const {
   auto opt = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
   return {{"id", v.id},           {"name", opt(v.name)},     {"email", opt(v.email)},
-          {"phone", opt(v.phone)}, {"fields", v.fields},      {"country", v.country},
+          {"phone", opt(v.phone)}, {"fields", v.fields.is_null() ? json::object() : v.fields},      {"country", v.country},
           {"city", opt(v.city)},   {"online", v.sockets > 0}, {"page_url", opt(v.page_url)},
           {"first_seen_ts", v.first_seen_ts}, {"last_seen_ts", v.last_seen_ts}, {"site_key", v.site_key}};
 }
@@ -140,9 +140,13 @@ void visitor_directory::connected(const std::string& visitor_id, const seen_info
     std::unique_lock lock{mutex_};
     ++visitors_[visitor_id].sockets;
   }
-  append(visitor_id, seen.workspace_id, "visitor_seen",
-         {{"site_key", seen.site_key}, {"country", seen.country}, {"city", seen.city}, {"page_url", seen.page_url}},
-         std::move(done));
+  // Only what is known: a visit is logged per socket, so its event stays small (no country
+  // means "unknown").
+  json data{{"site_key", seen.site_key}};
+  if (!seen.country.empty() && seen.country != "unknown") data["country"] = seen.country;
+  if (!seen.city.empty()) data["city"] = seen.city;
+  if (!seen.page_url.empty()) data["page_url"] = seen.page_url;
+  append(visitor_id, seen.workspace_id, "visitor_seen", std::move(data), std::move(done));
 }
 
 void visitor_directory::disconnected(const std::string& visitor_id) {

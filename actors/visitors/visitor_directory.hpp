@@ -34,7 +34,7 @@ struct visitor_record {
   std::string name;
   std::string email;
   std::string phone;
-  nlohmann::json fields = nlohmann::json::object();
+  nlohmann::json fields;  // null until identify brings some (one allocation fewer per visitor)
   std::string country = "unknown";
   std::string city;
   std::string page_url;

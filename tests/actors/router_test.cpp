@@ -148,6 +148,41 @@ TEST(Router, ARefusedAssignment_FreesTheSeatAndShowsTheConversationAgain) {
   EXPECT_EQ(shown_ids(r), (std::vector<std::string>{"a"}));
 }
 
+TEST(Router, WaitingCount_LeavesOutAssignmentsInFlightAndComesBackWhenOneFails) {
+  auto r = auto_router(1);
+  online(r, "us_1");
+  for (int i = 1; i <= 3; ++i) on_waiting(r, arrival("c" + std::to_string(i), i));
+  EXPECT_EQ(waiting_count(r), 3u);
+  auto plan = plan_dispatch(r, 100);
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(waiting_count(r), 2u);
+  EXPECT_EQ(shown_ids(r), (std::vector<std::string>{"c2", "c3"}));
+  dispatch_failed(r, "c1");
+  EXPECT_EQ(waiting_count(r), 3u);
+  EXPECT_EQ(shown_ids(r), (std::vector<std::string>{"c1", "c2", "c3"}));
+  // Planned again, then closed by the visitor before the assignment lands: it leaves both.
+  ASSERT_EQ(plan_dispatch(r, 200).size(), 1u);
+  on_closed(r, "c1");
+  EXPECT_EQ(waiting_count(r), 2u);
+  EXPECT_EQ(r.seats["us_1"].load(), 0);
+}
+
+TEST(Router, AClosedUpdateTwice_ChangesNothingTheSecondTime) {
+  // A close reaches the router as soon as it is queued in the log and again once durable.
+  auto r = auto_router(1);
+  online(r, "us_1");
+  on_waiting(r, arrival("a", 1));
+  on_waiting(r, arrival("b", 2));
+  commit(r, plan_dispatch(r, 100), 100);
+  on_closed(r, "a");
+  auto next = plan_dispatch(r, 200);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].first, "b");
+  on_closed(r, "a");  // the durable one
+  EXPECT_TRUE(plan_dispatch(r, 300).empty());
+  EXPECT_EQ(r.seats["us_1"].load(), 1);
+}
+
 TEST(Router, AManualAcceptWhileInFlight_EndsUpWithTheAccepter) {
   auto r = auto_router(1);
   online(r, "us_1");
