@@ -1,5 +1,7 @@
 #include "actors/chat_service.hpp"
 
+#include <algorithm>
+
 #include "actors/chat_service_impl.hpp"
 #include "actors/conversation/decide.hpp"
 #include "actors/directory.hpp"
@@ -49,7 +51,23 @@ void chat_service::impl::conversation_closed(const std::string& visitor_id, cons
                                              std::int64_t ts) {
   std::lock_guard lock{visitors_mutex};
   auto it = by_visitor.find(visitor_id);
-  if (it != by_visitor.end() && it->second.conversation_id == id) it->second.closed_ts = ts ? ts : 1;
+  if (it != by_visitor.end() && it->second.conversation_id == id) {
+    it->second.closed_ts = ts ? ts : 1;
+    closed_order.emplace_back(it->second.closed_ts, visitor_id, id);
+  }
+  forget_closed_locked(unix_ms());
+}
+
+void chat_service::impl::forget_closed_locked(std::int64_t now) {
+  auto window = env.opts.reopen_window.count();
+  while (!closed_order.empty() && now - std::get<0>(closed_order.front()) >= window) {
+    auto& [ts, visitor_id, id] = closed_order.front();
+    auto it = by_visitor.find(visitor_id);
+    // Only if it is still that closed conversation (a reopen or a newer one keeps it).
+    if (it != by_visitor.end() && it->second.conversation_id == id && it->second.closed_ts == ts)
+      by_visitor.erase(it);
+    closed_order.pop_front();
+  }
 }
 
 void chat_service::impl::conversation_reopened(const std::string& visitor_id, const std::string& id) {
@@ -99,6 +117,7 @@ void chat_service::visitor_message(const conversation::principal& visitor,
   bool fresh = false;
   auto window = impl_->env.opts.reopen_window.count();
   msg.reopen_within_ms = window;
+  impl_->forget_closed_locked(unix_ms());
   auto it = impl_->by_visitor.find(visitor.who.id);
   if (it != impl_->by_visitor.end() && it->second.closed_ts &&
       unix_ms() - it->second.closed_ts >= window)
@@ -235,6 +254,11 @@ void chat_service::unsubscribe(const std::string& id, const frame_sink* sink) {
   }
 }
 
+std::size_t chat_service::tracked_visitors() const {
+  std::lock_guard lock{impl_->visitors_mutex};
+  return impl_->by_visitor.size();
+}
+
 std::optional<std::string> chat_service::open_conversation_of(const std::string& visitor_id) const {
   std::lock_guard lock{impl_->visitors_mutex};
   auto it = impl_->by_visitor.find(visitor_id);
@@ -260,6 +284,12 @@ void chat_service::restore(const std::vector<restored_conversation>& conversatio
                                c.visitor, c.site_key, c.last_text};
       seeds[c.workspace_id].conversations.push_back(std::move(u));
     }
+    std::vector<std::tuple<std::int64_t, std::string, std::string>> closed;
+    for (auto& [visitor_id, e] : impl_->by_visitor)
+      if (e.closed_ts) closed.emplace_back(e.closed_ts, visitor_id, e.conversation_id);
+    std::sort(closed.begin(), closed.end());
+    impl_->closed_order.assign(closed.begin(), closed.end());
+    impl_->forget_closed_locked(unix_ms());
   }
   for (auto& ws : workspace_ids) seeds.try_emplace(ws);
   std::lock_guard lock{impl_->routers_mutex};

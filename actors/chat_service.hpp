@@ -141,6 +141,8 @@ class chat_service {
   void unsubscribe(const std::string& conversation_id, const frame_sink* sink);
 
   // The visitor's open conversation (not one that closed).
+  // Visitors whose latest conversation is open or closed within the reopen window (memory).
+  std::size_t tracked_visitors() const;
   std::optional<std::string> open_conversation_of(const std::string& visitor_id) const;
   // Start-up, before any socket: the read model's open and recently closed conversations,
   // then one router per workspace (rebuilt from them).

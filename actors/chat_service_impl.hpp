@@ -2,7 +2,9 @@
 // chat_service's internals, shared by chat_service.cpp, the conversation actor and the
 // workspace router actor.
 #include <caf/all.hpp>
+#include <deque>
 #include <mutex>
+#include <tuple>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -34,6 +36,11 @@ struct chat_service::impl {
   };
   mutable std::mutex visitors_mutex;
   std::unordered_map<std::string, visitor_entry> by_visitor;
+  // Closed entries in the order they closed (closed_ts, visitor id, conversation id): entries
+  // past the reopen window leave by_visitor from the front, so it holds the open conversations
+  // and those closed within the window only. Guarded by visitors_mutex.
+  std::deque<std::tuple<std::int64_t, std::string, std::string>> closed_order;
+  void forget_closed_locked(std::int64_t now_ms);
 
   // workspace id -> its router (routers live as long as the service)
   mutable std::mutex routers_mutex;

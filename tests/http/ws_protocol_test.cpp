@@ -106,10 +106,12 @@ class WsProtocol : public ::testing::Test {
     site_key_ = w.get_future().get().object["site_key"];
     chat_options opts;
     opts.typing_timeout = std::chrono::milliseconds(300);  // 10 s in production
+    tune(opts);
     chat_ = std::make_unique<chat_service>(*store_.log, *store_.writer, readers_, store_.directory(), opts);
     app_ = std::make_unique<app>(app{*store_.log, *store_.writer, readers_, crypto_, *chat_, store_.directory(), *history_,
                                      tokens_, stats_, staff_, files_, {}});
   }
+  virtual void tune(chat_options&) {}
   void TearDown() override {
     chat_.reset();
     store_.writer->stop();
@@ -333,6 +335,36 @@ TEST_F(WsProtocol, FloodOfFrames_IsRateLimited) {
   int limited = 0;
   for (auto& f : t->sent) limited += f.value("code", "") == "rate_limited";
   EXPECT_GE(limited, 15);
+}
+
+class WsProtocolShortReopen : public WsProtocol {
+ protected:
+  void tune(chat_options& o) override { o.reopen_window = std::chrono::milliseconds(300); }
+};
+
+TEST_F(WsProtocolShortReopen, ClosedConversationsPastTheReopenWindow_AreForgottenAndStartAfresh) {
+  std::shared_ptr<fake_transport> at;
+  auto a = visitor(at);
+  exchange(*a, *at, R"({"type":"hello"})", 1);
+  std::string first = exchange(*a, *at, R"({"type":"message","client_msg_id":"a1","text":"hi"})", 2)["conversation_id"];
+  a->on_text(R"({"type":"close"})");
+  ASSERT_TRUE(at->pump_until([&] {
+    for (auto& f : at->sent)
+      if (f.value("type", "") == "status" && f.value("status", "") == "closed") return true;
+    return false;
+  }));
+  EXPECT_EQ(chat_->tracked_visitors(), 1u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::shared_ptr<fake_transport> bt;
+  auto b = visitor(bt);
+  exchange(*b, *bt, R"({"type":"hello"})", 1);
+  exchange(*b, *bt, R"({"type":"message","client_msg_id":"b1","text":"hello"})", 2);
+  EXPECT_EQ(chat_->tracked_visitors(), 1u) << "the visitor closed past the window is forgotten";
+  auto n = at->sent.size();
+  auto& ack = exchange(*a, *at, R"({"type":"message","client_msg_id":"a2","text":"again"})", n + 1);
+  ASSERT_EQ(ack.value("type", ""), "ack");
+  EXPECT_NE(ack["conversation_id"], first) << "too late to reopen: a new conversation";
+  EXPECT_EQ(chat_->tracked_visitors(), 2u);
 }
 
 }  // namespace
