@@ -1,0 +1,66 @@
+// Inside the workspace router (router_actor.cpp, router_flush.cpp): the actor's state and how
+// it tells staff and visitors (queue, presence and queue_position frames, coalesced).
+#pragma once
+
+#include <caf/all.hpp>
+#include <chrono>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/chat_service_impl.hpp"
+#include "actors/workspace/router.hpp"
+
+namespace sb::workspace::detail {
+using frame_ptr = std::shared_ptr<const std::string>;
+using clock = std::chrono::steady_clock;
+
+struct staff_socket {
+  std::string user_id;
+  std::weak_ptr<frame_sink> sink;
+  const frame_sink* key = nullptr;
+};
+
+struct router_actor_state {
+  chat_service::impl* service = nullptr;
+  router_state r;
+  conversation::principal me;
+  std::vector<staff_socket> sockets;
+  std::set<std::string> presence_dirty;  // seats whose presence frame waits for the flush
+  std::set<std::string> counts_dirty;    // ... whose count of chats changed (once a second)
+  clock::time_point counts_sent{};
+  std::unordered_map<std::string, std::string> presence_sent;  // seat -> its last frame pushed
+  std::unordered_map<std::string, std::size_t> active_announced;  // seat -> count published
+  std::unordered_map<std::string, clock::time_point> dispatch_started;  // id -> slot freed
+  std::string queue_sent;  // the last queue frame pushed (an unchanged one is not sent again)
+  clock::time_point positions_told{};  // the last pass over every waiting visitor
+  bool positions_stale = false;  // the queue changed since that pass
+  bool dirty = false;
+  std::optional<clock::time_point> flush_due;  // when the next scheduled flush runs
+  clock::time_point last_flush{};
+  static inline const char* name = "workspace_router";
+};
+
+using self_ptr = caf::stateful_actor<router_actor_state>*;
+
+
+nlohmann::json party_json(const conversation::party& p);
+// To every staff socket of the workspace (or only `only_user`'s).
+void push_to(router_actor_state& st, const frame_ptr& frame, const std::string& only_user = {});
+nlohmann::json presence_frame(const router_state& r, const seat& s);
+// Publishes a seat's presence to readers at once; its frame goes to the staff sockets with
+// the next flush: within 50 ms for online/away/offline and capacity (`structural`), within a
+// second for a new count of active chats (a busy agent's count changes many times a second).
+void announce(self_ptr self, const seat& s, bool structural = true);
+// The queue as JSON: every waiting conversation (for welcome and GET /queue), or only the
+// first `max_items` with `total` (the pushed `queue` frames).
+std::string queue_text(const router_state& r, std::size_t max_items = SIZE_MAX);
+// Something the staff or the visitors see changed: flush now or schedule one (see the .cpp).
+void mark_dirty(self_ptr self, bool structural = true);
+void flush(self_ptr self);
+
+}  // namespace sb::workspace::detail

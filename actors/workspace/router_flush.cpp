@@ -1,0 +1,145 @@
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "actors/chat_service_impl.hpp"
+#include "actors/conversation/actor.hpp"
+#include "actors/workspace/router_actor.hpp"
+#include "actors/workspace/router_actor_state.hpp"
+
+namespace sb::workspace::detail {
+using json = nlohmann::json;
+
+namespace {
+// A pushed queue frame lists this many (their size, times every staff socket, times the
+// flushes, must stay bounded however long the queue grows).
+constexpr std::size_t kFrameItems = 100;
+// Visitors this close to the head hear every change of their place; the others at most once a
+// second (with 1,000 waiting and fast agents, every flush moves everyone).
+constexpr std::size_t kEagerPositions = 20;
+}  // namespace
+
+json party_json(const conversation::party& p) { return {{"kind", p.kind}, {"id", p.id}, {"name", p.name}}; }
+
+void push_to(router_actor_state& st, const frame_ptr& frame, const std::string& only_user) {
+  std::erase_if(st.sockets, [](const staff_socket& s) { return s.sink.expired(); });
+  for (auto& s : st.sockets)
+    if (only_user.empty() || s.user_id == only_user)
+      if (auto sink = s.sink.lock()) sink->push(frame);
+}
+
+json presence_frame(const router_state& r, const seat& s) {
+  return {{"type", "presence"},      {"user_id", s.id},    {"presence", presence_of(s)},
+          {"active", s.active.size()}, {"capacity", capacity_of(r, s)}};
+}
+
+void announce(self_ptr self, const seat& s, bool structural) {
+  auto& st = self->state;
+  {
+    std::lock_guard lock{st.service->snapshot_mutex};
+    st.service->presence[st.r.workspace_id][s.id] = {presence_of(s), static_cast<int>(s.active.size())};
+  }
+  st.active_announced[s.id] = s.active.size();
+  (structural ? st.presence_dirty : st.counts_dirty).insert(s.id);
+  mark_dirty(self, structural);
+}
+
+
+std::string queue_text(const router_state& r, std::size_t max_items) {
+  json waiting = json::array();
+  std::size_t pos = 0;
+  for (auto& [key, q] : r.queue) {
+    if (pos == max_items) break;
+    if (q.dispatching) continue;
+    waiting.push_back({{"conversation_id", q.id},
+                       {"position", ++pos},
+                       {"since_ts", q.since_ts},
+                       {"visitor", party_json(q.visitor)},
+                       {"last_text", q.last_text.empty() ? json(nullptr) : json(q.last_text)}});
+  }
+  return json{{"waiting", waiting}, {"total", waiting_count(r)}}.dump();
+}
+
+// Each waiting visitor whose place changed hears its new one: the first kEagerPositions on every
+// flush, the others on a pass over the whole queue at most once a second. A flush costs
+// O(kEagerPositions) then, not O(queue), however long the queue is.
+static void tell_positions(self_ptr self, clock::time_point now) {
+  auto& st = self->state;
+  bool full = now - st.positions_told >= std::chrono::seconds(1);
+  std::size_t pos = 0;
+  for (auto& [key, q] : st.r.queue) {
+    if (q.dispatching) continue;
+    if (++pos > kEagerPositions && !full) break;
+    if (q.told_position == pos) continue;
+    q.told_position = pos;
+    st.service->route(q.id, conversation::queue_position_msg{pos});
+  }
+  if (!full) {  // newcomers join at the tail: they hear their place at once
+    std::size_t tail = waiting_count(st.r);
+    for (auto it = st.r.queue.rbegin(); it != st.r.queue.rend() && tail > kEagerPositions; ++it) {
+      auto& q = it->second;
+      if (q.dispatching) continue;
+      if (q.told_position != 0) break;
+      q.told_position = tail;
+      st.service->route(q.id, conversation::queue_position_msg{tail--});
+    }
+  }
+  if (full) {
+    st.positions_told = now;
+    st.positions_stale = false;
+  } else if (st.positions_stale && pos > kEagerPositions) {
+    mark_dirty(self, false);  // the deeper places are told by the pass a second from now
+  }
+}
+
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.dirty = false;
+  auto now = clock::now();
+  st.last_flush = now;
+  auto frame = R"({"type":"queue",)" + queue_text(st.r, kFrameItems).substr(1);
+  if (frame != st.queue_sent) {
+    push_to(st, std::make_shared<const std::string>(frame));
+    st.queue_sent = std::move(frame);
+  }
+  if (!st.counts_dirty.empty()) {
+    if (now - st.counts_sent >= std::chrono::seconds(1)) {
+      st.presence_dirty.merge(st.counts_dirty);
+      st.counts_dirty.clear();
+      st.counts_sent = now;
+    } else {
+      mark_dirty(self, false);  // their turn comes a second after the last ones
+    }
+  }
+  for (auto& id : st.presence_dirty) {
+    auto it = st.r.seats.find(id);
+    if (it == st.r.seats.end()) continue;
+    auto text = presence_frame(st.r, it->second).dump();
+    auto& sent = st.presence_sent[id];
+    if (text == sent) continue;  // back where it was at the last flush
+    push_to(st, std::make_shared<const std::string>(text));
+    sent = std::move(text);
+  }
+  st.presence_dirty.clear();
+  tell_positions(self, now);
+}
+
+// Queue frames go out at once, then at most once per coalesce interval (50 ms) for changes
+// of who waits and in which order, and at most once a second for a new last_text only (a
+// busy waiting visitor must not make every staff socket re-read the queue per message).
+void mark_dirty(self_ptr self, bool structural) {
+  auto& st = self->state;
+  st.dirty = true;
+  auto every = structural ? st.service->env.opts.queue_coalesce
+                          : std::chrono::milliseconds(std::chrono::seconds(1));
+  auto now = clock::now();
+  auto due = st.last_flush + every;
+  if (st.flush_due && *st.flush_due <= due) return;  // a flush is coming soon enough
+  if (now >= due && !st.flush_due) return flush(self);
+  due = std::max(due, now);
+  st.flush_due = due;
+  self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(due - now) +
+                               std::chrono::milliseconds(1),
+                     flush_tick{});
+}
+
+}  // namespace sb::workspace::detail
