@@ -69,10 +69,23 @@ void ws_connection::deliver(const std::string& cid, std::uint64_t seq,
       if (seq <= it->second) return;            // already sent: each seq once
       it->second = seq;
     } else if (!self->last_seq_.count(cid)) {
+      // A visitor's new conversation: its place in the queue may come before the ack that
+      // makes this socket know the conversation. Keep the latest (a few) until then.
+      if (self->kind_ != kind::visitor) return;
+      std::erase_if(self->early_, [&](const auto& e) { return e.first == cid; });
+      if (self->early_.size() < 4) self->early_.emplace_back(cid, frame);
       return;
     }
     if (auto t = self->transport_.lock()) t->send(frame, !backlog);
   });
+}
+
+void ws_connection::send_early(const std::string& cid) {
+  if (early_.empty()) return;
+  for (auto& [id, frame] : early_)
+    if (id == cid)
+      if (auto t = transport_.lock()) t->send(frame, true);
+  std::erase_if(early_, [&](const auto& e) { return e.first == cid; });
 }
 
 void ws_connection::set_client(std::string remote_ip, std::string forwarded_for) {
@@ -256,6 +269,7 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
               if (!c.last_seq_.count(a.conversation_id)) c.last_seq_[a.conversation_id] = 0;
               c.visitor_conversation_ = a.conversation_id;
               c.send(ack_frame(a));
+              c.send_early(a.conversation_id);
             });
         },
         offline_message());

@@ -91,6 +91,9 @@ class ws_connection : public frame_sink, public std::enable_shared_from_this<ws_
   std::vector<std::string> held_;  // frames that came while the hello was being answered
   std::string visitor_conversation_;  // the visitor's current conversation, if any
   std::unordered_map<std::string, std::uint64_t> last_seq_;  // per watched conversation
+  // Seq-less frames (queue_position) of a visitor's new conversation that came before its ack.
+  std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> early_;
+  void send_early(const std::string& conversation_id);
   double tokens_ = 0;
   std::chrono::steady_clock::time_point refill_ = std::chrono::steady_clock::now();
 };

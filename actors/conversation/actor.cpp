@@ -145,8 +145,6 @@ caf::behavior running(self_ptr self) {
         if (!sink) return;
         m.done({}, info_of(st, 0));  // the answer (e.g. welcome) goes out before the backlog
         st.frames->subscribe(m.after_seq, m.sink, m.who.who.id);
-        if (sink->is_visitor() && st.s.status == "waiting" && st.queue_position)
-          sink->deliver(st.id, 0, queue_position_frame(st.id, st.queue_position));
       },
       [=](unsubscribe_msg& m) { handoff::acquire(), self->state.frames->unsubscribe(m.sink); },
       [=](text_flush) {
@@ -160,8 +158,7 @@ caf::behavior running(self_ptr self) {
         handoff::acquire();
         auto& st = self->state;
         if (st.s.status != "waiting") return;
-        st.queue_position = m.position;
-        st.frames->ephemeral(queue_position_frame(st.id, m.position), {}, audience::visitors);
+        st.frames->place(queue_position_frame(st.id, m.position));
       },
       [=](typing_msg& m) {
         handoff::acquire();

@@ -38,7 +38,6 @@ struct conversation_state {
   std::string last_visitor_text;     // shown in the queue
   std::chrono::steady_clock::time_point text_sent{};  // when the router last heard it
   bool text_flush_pending = false;
-  std::size_t queue_position = 0;    // last told by the router (0: not waiting)
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
   static inline const char* name = "conversation";
 };

@@ -60,14 +60,31 @@ class feed {
   // Set by the actor while it waits for a seq to become durable: every commit then wakes it.
   std::atomic<bool> wants_commits{false};
   // A durable write: the author's socket starts watching (if asked), then every frame goes out.
+  // A visitor socket that starts watching then hears the conversation's place in the queue.
   void commit(const std::vector<std::pair<std::uint64_t, stored_frame>>& frames,
               const std::weak_ptr<frame_sink>& watch, const std::string& watcher_id) {
     std::lock_guard lock{mutex_};
-    if (auto w = watch.lock()) add_locked(watch, w.get(), watcher_id);
+    std::shared_ptr<frame_sink> joined;
+    if (auto w = watch.lock(); w && add_locked(watch, w.get(), watcher_id)) joined = std::move(w);
     for (auto& [seq, f] : frames) {
       if (seq) frames_.push_back(f);
       deliver_locked(seq, f.frame, {}, f.staff_only);
     }
+    if (joined && joined->is_visitor() && place_) joined->deliver(id_, 0, place_);
+  }
+  // The conversation's place in the queue (a queue_position frame) goes to its visitor sockets,
+  // and to each one that starts watching later, until clear_place() (it stopped waiting).
+  // The router may tell a place before the visitor's socket watches (its first message).
+  void place(const frame_ptr& frame) {
+    std::lock_guard lock{mutex_};
+    place_ = frame;
+    for (auto& s : subs_)
+      if (s.visitor)
+        if (auto sink = s.sink.lock()) sink->deliver(id_, 0, frame);
+  }
+  void clear_place() {
+    std::lock_guard lock{mutex_};
+    place_.reset();
   }
   void ephemeral(const frame_ptr& frame, const std::string& except_party,
                  audience to = audience::everyone) {
@@ -93,6 +110,7 @@ class feed {
     for (auto seq = after_seq; seq < frames_.size(); ++seq)
       if (!visitor || !frames_[seq].staff_only) s->deliver(id_, seq + 1, frames_[seq].frame, true);
     add_locked(sink, s.get(), party_id);
+    if (visitor && place_) s->deliver(id_, 0, place_);
   }
   void unsubscribe(const frame_sink* key) {
     std::lock_guard lock{mutex_};
@@ -105,11 +123,13 @@ class feed {
   }
 
  private:
-  void add_locked(const std::weak_ptr<frame_sink>& sink, const frame_sink* key,
+  // False when it was watching already.
+  bool add_locked(const std::weak_ptr<frame_sink>& sink, const frame_sink* key,
                   const std::string& party_id) {
     for (auto& s : subs_)
-      if (s.key == key) return;
+      if (s.key == key) return false;
     subs_.push_back({sink, key, party_id, key->is_visitor()});
+    return true;
   }
   void deliver_locked(std::uint64_t seq, const frame_ptr& frame, const std::string& except_party,
                       bool staff_only = false) {
@@ -129,6 +149,7 @@ class feed {
   std::mutex mutex_;
   std::vector<stored_frame> frames_;  // index seq - 1
   std::vector<subscriber> subs_;
+  frame_ptr place_;  // the latest queue_position while waiting
   std::atomic<std::uint64_t> durable_seq_{0};
   std::atomic<std::uint64_t> position_{0};
 };

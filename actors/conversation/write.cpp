@@ -71,6 +71,7 @@ void write(self_ptr self, pending_write p) {
     }
   }
   if (!updates.empty()) text_update.reset();  // the update carries the text
+  if (status_before == "waiting" && st.s.status != "waiting") st.frames->clear_place();
   // A close frees its agent's slot: the router hears of it as soon as the close is queued in
   // the log (below), so that the next assignment is written right behind it, often in the
   // same fsync. That is safe because the log is one sequence: the assignment cannot become

@@ -337,6 +337,23 @@ TEST_F(WsProtocol, FloodOfFrames_IsRateLimited) {
   EXPECT_GE(limited, 15);
 }
 
+TEST_F(WsProtocol, ANewcomerToTheQueue_HearsItsPlaceEveryTime) {
+  // The router may tell the place before the visitor's socket watches its new conversation.
+  std::vector<std::pair<std::shared_ptr<ws_connection>, std::shared_ptr<fake_transport>>> keep;
+  for (std::size_t i = 1; i <= 12; ++i) {
+    std::shared_ptr<fake_transport> t;
+    auto v = visitor(t);
+    exchange(*v, *t, R"({"type":"hello"})", 1);
+    exchange(*v, *t, R"({"type":"message","client_msg_id":"c","text":"hi"})", 2);
+    EXPECT_TRUE(t->pump_until([&] {
+      for (auto& f : t->pushed)
+        if (f.value("type", "") == "queue_position" && f.value("position", 0u) == i) return true;
+      return false;
+    })) << "visitor " << i << " never heard its place";
+    keep.emplace_back(v, t);
+  }
+}
+
 class WsProtocolShortReopen : public WsProtocol {
  protected:
   void tune(chat_options& o) override { o.reopen_window = std::chrono::milliseconds(300); }
