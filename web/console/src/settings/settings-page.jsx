@@ -1,0 +1,39 @@
+// Settings: the widget builder, canned replies and labels for any staff member; team and
+// routing for admins (the server refuses agents there, so agents do not see them).
+import { useConsole } from "../app/context.js";
+import { BASE, linkClick } from "../app/router.js";
+import { WidgetBuilder } from "./widget-builder.jsx";
+import { TeamSettings } from "./team-settings.jsx";
+import { CannedSettings } from "./canned-settings.jsx";
+import { LabelSettings } from "./label-settings.jsx";
+import { RoutingSettings } from "./routing-settings.jsx";
+
+const SECTIONS = [
+  { key: "widgets", label: "Widgets", Component: WidgetBuilder },
+  { key: "team", label: "Team", Component: TeamSettings, admin: true },
+  { key: "canned", label: "Canned replies", Component: CannedSettings },
+  { key: "labels", label: "Labels", Component: LabelSettings },
+  { key: "routing", label: "Routing", Component: RoutingSettings, admin: true },
+];
+
+export function SettingsPage({ section }) {
+  const { me } = useConsole();
+  const visible = SECTIONS.filter((s) => !s.admin || me.role === "admin");
+  const current = visible.find((s) => s.key === section) ?? visible[0];
+  const { Component } = current;
+  return (
+    <div class="settings">
+      <div class="page-header"><h1>Settings</h1></div>
+      <div class="settings-layout">
+        <nav aria-label="Settings sections" class="settings-nav">
+          {visible.map((s) => (
+            <a key={s.key} href={`${BASE}/settings/${s.key}`} onClick={linkClick} aria-current={s === current ? "page" : undefined}>{s.label}</a>
+          ))}
+        </nav>
+        <div class="settings-body">
+          <Component />
+        </div>
+      </div>
+    </div>
+  );
+}
