@@ -64,6 +64,11 @@ struct chat_options {
   // Called (on the router's thread) with the time from a slot freeing, or a conversation
   // starting to wait with a slot free, to the durable assignment (auto mode). Metrics.
   std::function<void(std::chrono::nanoseconds)> on_dispatch;
+  // The name and email a visitor gave (identify), for the router's frames (every conversation
+  // opens as "Visitor"); unset or nullopt: as the conversation knows it. Any thread.
+  std::function<std::optional<std::pair<std::string, std::string>>(const std::string& workspace_id,
+                                                                   const std::string& visitor_id)>
+      visitor_label;
 };
 
 // A conversation as the read model knew it at start-up (waiting, active, or recently closed).

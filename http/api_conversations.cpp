@@ -42,17 +42,6 @@ struct list_filter {
   }
 };
 
-// A visitor's name and email come from the visitor directory (identify), not from the
-// conversation's opening (where every visitor is "Visitor").
-void with_visitor(app& a, const std::string& ws, json& item) {
-  if (!a.visitors) return;
-  auto& v = item["visitor"];
-  auto known = a.visitors->get(ws, v.value("id", ""));
-  if (!known) return;
-  if ((*known)["name"].is_string()) v["name"] = (*known)["name"];
-  v["email"] = (*known)["email"];
-}
-
 // The list with filters: pages through the read model's list (newest first), keeping what
 // matches. (The list is in memory; a filtered page costs the conversations it skips.)
 json filtered_list(app& a, const std::string& ws, const std::string& status, std::size_t limit,

@@ -1,5 +1,7 @@
 #include "http/api_support.hpp"
 
+#include "actors/visitors/visitor_directory.hpp"
+
 #include <algorithm>
 
 #include "events/group_commit_writer.hpp"
@@ -126,6 +128,17 @@ void write_answer(const respond_fn& respond, int status, const write_result& r) 
   json body = r.object;
   body["position"] = r.position;
   respond(reply(status, body));
+}
+
+// A visitor's name and email come from the visitor directory (identify), not from the
+// conversation's opening (where every visitor is "Visitor").
+void with_visitor(const app& a, const std::string& ws, nlohmann::json& item) {
+  if (!a.visitors) return;
+  auto& v = item["visitor"];
+  auto known = a.visitors->get(ws, v.value("id", ""));
+  if (!known) return;
+  if ((*known)["name"].is_string()) v["name"] = (*known)["name"];
+  v["email"] = (*known)["email"];
 }
 
 }  // namespace sb::http

@@ -77,4 +77,8 @@ void handle_files(app& a, api_request& req, const std::vector<std::string>& part
 // For the HTTP session, before it reads an upload's body: do these headers name a caller?
 bool may_upload(const app& a, const std::string& authorization, const std::string& visitor_token);
 
+// A conversation item's visitor gets the name and email it gave (identify); every conversation
+// opens as "Visitor".
+void with_visitor(const app& a, const std::string& workspace_id, nlohmann::json& item);
+
 }  // namespace sb::http

@@ -71,8 +71,8 @@ struct app {
   std::chrono::hours token_ttl{12};
   std::chrono::hours visitor_token_ttl{24 * 365};
   // Peers whose X-Forwarded-For names the client (reverse proxies); empty: trust none.
-  std::vector<std::string> trusted_proxies;
-  std::string web_dir;  // built browser apps (web/dist): /widget.js, /widget/*, /console/*
+  std::vector<std::string> trusted_proxies{};
+  std::string web_dir{};  // built browser apps (web/dist): /widget.js, /widget/*, /console/*
   // Optional parts (main() sets them; in-process tests may leave them out).
   visitors::visitor_directory* visitors = nullptr;  // identify, open, online, GET /visitors
   const visitors::geoip* geo = nullptr;             // country and city of visitors

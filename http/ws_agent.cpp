@@ -6,6 +6,7 @@
 
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
+#include "http/api_support.hpp"
 #include "http/attachments.hpp"
 #include "http/staff_sockets.hpp"
 #include "http/stats_watch.hpp"
@@ -52,6 +53,7 @@ void ws_connection::on_hello_agent(const json& f) {
     if (!self) return;
     self->on_strand([user, queue](ws_connection& c) {
       json conversations = c.app_.history.list(c.who_.workspace_id, "", 100, "")["items"];
+      for (auto& item : conversations) with_visitor(c.app_, c.who_.workspace_id, item);
       c.send(json{{"type", "welcome"}, {"user", user ? user->public_json() : json(nullptr)},
                   {"queue", json::parse(queue)}, {"conversations", conversations}}
                  .dump());

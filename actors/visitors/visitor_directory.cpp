@@ -214,6 +214,14 @@ std::optional<json> visitor_directory::get(const std::string& workspace_id, cons
   return view(it->second);
 }
 
+std::optional<std::pair<std::string, std::string>> visitor_directory::label(const std::string& workspace_id,
+                                                                         const std::string& id) const {
+  std::shared_lock lock{mutex_};
+  auto it = visitors_.find(id);
+  if (it == visitors_.end() || it->second.workspace_id != workspace_id) return std::nullopt;
+  return std::make_pair(it->second.name, it->second.email);
+}
+
 json visitor_directory::list(const std::string& workspace_id, std::optional<bool> online, std::size_t limit,
                              const std::string& cursor) const {
   std::optional<std::pair<std::int64_t, std::string>> after;

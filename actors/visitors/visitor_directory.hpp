@@ -79,6 +79,9 @@ class visitor_directory {
   static std::optional<failure> check_identify(const nlohmann::json& body, const nlohmann::json& widget);
 
   std::optional<nlohmann::json> get(const std::string& workspace_id, const std::string& visitor_id) const;
+  // The name and email a visitor gave (identify), empty when not given; nullopt if unknown.
+  std::optional<std::pair<std::string, std::string>> label(const std::string& workspace_id,
+                                                           const std::string& visitor_id) const;
   // Visitors of a workspace, most recently seen first; `online` filters when set. Cursor is
   // "<last_seen_ts>:<id>" of the previous page's last item.
   nlohmann::json list(const std::string& workspace_id, std::optional<bool> online, std::size_t limit,

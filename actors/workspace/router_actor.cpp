@@ -121,7 +121,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         }
         if (u.status == "active" && u.agent && (u.via == "assign" || u.via == "transfer")) {
           json c{{"id", u.conversation_id}, {"status", "active"},
-                 {"visitor", party_json(u.visitor)}, {"agent", {{"id", u.agent->id}, {"name", u.agent->name}}},
+                 {"visitor", visitor_json(st, u.visitor)}, {"agent", {{"id", u.agent->id}, {"name", u.agent->name}}},
                  {"site_key", u.site_key}, {"via", u.via}};
           push_to(st, std::make_shared<const std::string>(json{{"type", "assigned"}, {"conversation", c}}.dump()),
                   u.agent->id);
@@ -143,7 +143,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         ++s.generation;
         s.shown_offline = false;
         st.sockets.push_back({j.user_id, j.sink, j.key});
-        if (j.joined) j.joined(queue_text(st.r));  // the welcome, with the queue as of now
+        if (j.joined) j.joined(queue_text(st));  // the welcome, with the queue as of now
         if (auto sink = j.sink.lock()) {  // the colleagues' presence
           for (auto& [id, other] : st.r.seats)
             if (id != j.user_id) sink->push(std::make_shared<const std::string>(presence_frame(st.r, other).dump()));
@@ -153,7 +153,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
       },
       [=](queue_req& q) {
         handoff::acquire();
-        q.done(queue_text(self->state.r));
+        q.done(queue_text(self->state));
       },
       [=](staff_left& l) {
         handoff::acquire();

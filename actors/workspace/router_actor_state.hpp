@@ -49,6 +49,8 @@ using self_ptr = caf::stateful_actor<router_actor_state>*;
 
 
 nlohmann::json party_json(const conversation::party& p);
+// A visitor as staff see it: the name (and email) it gave when it identified.
+nlohmann::json visitor_json(const router_actor_state& st, const conversation::party& v);
 // To every staff socket of the workspace (or only `only_user`'s).
 void push_to(router_actor_state& st, const frame_ptr& frame, const std::string& only_user = {});
 nlohmann::json presence_frame(const router_state& r, const seat& s);
@@ -58,7 +60,7 @@ nlohmann::json presence_frame(const router_state& r, const seat& s);
 void announce(self_ptr self, const seat& s, bool structural = true);
 // The queue as JSON: every waiting conversation (for welcome and GET /queue), or only the
 // first `max_items` with `total` (the pushed `queue` frames).
-std::string queue_text(const router_state& r, std::size_t max_items = SIZE_MAX);
+std::string queue_text(const router_actor_state& st, std::size_t max_items = SIZE_MAX);
 // Something the staff or the visitors see changed: flush now or schedule one (see the .cpp).
 void mark_dirty(self_ptr self, bool structural = true);
 void flush(self_ptr self);

@@ -20,6 +20,17 @@ constexpr std::size_t kEagerPositions = 20;
 
 json party_json(const conversation::party& p) { return {{"kind", p.kind}, {"id", p.id}, {"name", p.name}}; }
 
+json visitor_json(const router_actor_state& st, const conversation::party& v) {
+  auto j = party_json(v);
+  auto& label = st.service->env.opts.visitor_label;
+  if (!label) return j;
+  auto known = label(st.r.workspace_id, v.id);
+  if (!known) return j;
+  if (!known->first.empty()) j["name"] = known->first;
+  j["email"] = known->second.empty() ? json(nullptr) : json(known->second);
+  return j;
+}
+
 void push_to(router_actor_state& st, const frame_ptr& frame, const std::string& only_user) {
   std::erase_if(st.sockets, [](const staff_socket& s) { return s.sink.expired(); });
   for (auto& s : st.sockets)
@@ -44,7 +55,8 @@ void announce(self_ptr self, const seat& s, bool structural) {
 }
 
 
-std::string queue_text(const router_state& r, std::size_t max_items) {
+std::string queue_text(const router_actor_state& st, std::size_t max_items) {
+  auto& r = st.r;
   json waiting = json::array();
   std::size_t pos = 0;
   for (auto& [key, q] : r.queue) {
@@ -53,7 +65,7 @@ std::string queue_text(const router_state& r, std::size_t max_items) {
     waiting.push_back({{"conversation_id", q.id},
                        {"position", ++pos},
                        {"since_ts", q.since_ts},
-                       {"visitor", party_json(q.visitor)},
+                       {"visitor", visitor_json(st, q.visitor)},
                        {"last_text", q.last_text.empty() ? json(nullptr) : json(q.last_text)}});
   }
   return json{{"waiting", waiting}, {"total", waiting_count(r)}}.dump();
@@ -96,7 +108,7 @@ void flush(self_ptr self) {
   st.dirty = false;
   auto now = clock::now();
   st.last_flush = now;
-  auto frame = R"({"type":"queue",)" + queue_text(st.r, kFrameItems).substr(1);
+  auto frame = R"({"type":"queue",)" + queue_text(st, kFrameItems).substr(1);
   if (frame != st.queue_sent) {
     push_to(st, std::make_shared<const std::string>(frame));
     st.queue_sent = std::move(frame);

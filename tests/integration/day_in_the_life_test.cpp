@@ -74,13 +74,29 @@ TEST_F(DayInTheLife, FromTheWidgetToTheNumbers) {
        chloe = arrive("Chloe", "chloe@example.com");
   ASSERT_TRUE(alice && brian && chloe);
   auto ca = open_conversation(*alice, "a1", "Where is my order?");
-  ASSERT_TRUE(assigned(*ann_socket, ca)) << ann_socket->describe();
+  auto given = assigned(*ann_socket, ca);
+  ASSERT_TRUE(given) << ann_socket->describe();
+  EXPECT_EQ((*given)["conversation"]["visitor"]["name"], "Alice") << "staff see the name the visitor gave";
+  EXPECT_EQ((*given)["conversation"]["visitor"]["email"], "alice@example.com");
   auto cb = open_conversation(*brian, "b1", "Do you ship to Canada?");
   auto cc = open_conversation(*chloe, "c1", "Can I change my plan?");
   auto pb = position(*brian, cb), pc = position(*chloe, cc);
   ASSERT_TRUE(pb && pc) << brian->describe() << chloe->describe();
   EXPECT_EQ((*pb)["position"], 1);
   EXPECT_EQ((*pc)["position"], 2) << "Chloe waits at position 2";
+  auto shown = bob_socket->next([&](const json& f) {
+    return f.value("type", "") == "queue" && f["waiting"].size() == 2 && f["waiting"][1]["conversation_id"] == cc;
+  });
+  ASSERT_TRUE(shown) << bob_socket->describe();
+  EXPECT_EQ((*shown)["waiting"][0]["visitor"]["name"], "Brian");
+  EXPECT_EQ((*shown)["waiting"][1]["visitor"]["email"], "chloe@example.com");
+  auto late = connect_agent(bob, "bob-late");  // a welcome lists names too
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->welcome()["queue"]["waiting"][0]["visitor"]["name"], "Brian") << late->describe();
+  bool listed = false;
+  for (auto& c : late->welcome()["conversations"])
+    if (c["id"] == ca) listed = c["visitor"]["name"] == "Alice";
+  EXPECT_TRUE(listed) << late->welcome().dump();
 
   // Ann resolves Alice: Brian is hers at once, Chloe moves up.
   auto reply = http().post(api("/conversations/" + ca + "/messages"), {{"client_msg_id", "r1"}, {"text", "It ships today."}}, ann);
