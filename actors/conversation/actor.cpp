@@ -295,6 +295,8 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
         }
         schedule_idle(self);
         self->become(running(self));
+        if (st.s.status == "waiting")  // its visitor may come back: the router tells the place
+          st.env.service->to_router(st.s.workspace_id, workspace::position_wanted{st.id});
       },
   };
 }

@@ -220,6 +220,16 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
                           conversation::control_msg{t.who, conversation::transfer{{"agent", u->id, u->name}},
                                                     std::move(t.done)});
       },
+      [=](position_wanted& p) {
+        handoff::acquire();
+        auto& st = self->state;
+        auto k = st.r.key_of.find(p.conversation_id);
+        if (k == st.r.key_of.end()) return;
+        st.r.queue.at({k->second, p.conversation_id}).told_position = 0;
+        st.positions_stale = true;
+        st.positions_told = {};  // the next flush passes over the whole queue
+        mark_dirty(self);
+      },
       [=](flush_tick) {
         auto& st = self->state;
         st.flush_due.reset();

@@ -74,6 +74,11 @@ struct offline_tick {
   std::uint64_t generation = 0;
 };
 struct flush_tick {};
+// A conversation actor that came back (hydrated) while waiting has no place to tell its
+// visitor: the router tells it again.
+struct position_wanted {
+  std::string conversation_id;
+};
 
 // What the router starts from: the conversations of its workspace that are waiting or active.
 struct router_seed {
@@ -97,3 +102,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::assign_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::grace_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::offline_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::flush_tick)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::position_wanted)

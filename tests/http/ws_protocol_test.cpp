@@ -354,6 +354,42 @@ TEST_F(WsProtocol, ANewcomerToTheQueue_HearsItsPlaceEveryTime) {
   }
 }
 
+class WsProtocolShortIdle : public WsProtocol {
+ protected:
+  void tune(chat_options& o) override { o.actor_idle = std::chrono::milliseconds(200); }
+};
+
+TEST_F(WsProtocolShortIdle, AVisitorBackAfterItsConversationWasUnloaded_HearsItsPlaceAgain) {
+  std::vector<std::pair<std::shared_ptr<ws_connection>, std::shared_ptr<fake_transport>>> first;
+  for (int i = 0; i < 2; ++i) {
+    std::shared_ptr<fake_transport> t;
+    auto v = visitor(t);
+    exchange(*v, *t, R"({"type":"hello"})", 1);
+    exchange(*v, *t, R"({"type":"message","client_msg_id":"c","text":"hi"})", 2);
+    first.emplace_back(v, t);
+  }
+  std::string token = first[1].second->sent[0]["visitor_token"];
+  std::string cid = first[1].second->sent[1]["conversation_id"];
+  ASSERT_TRUE(first[1].second->pump_until([&] {
+    for (auto& f : first[1].second->pushed)
+      if (f.value("type", "") == "queue_position" && f.value("position", 0) == 2) return true;
+    return false;
+  }));
+  for (auto& [c, t] : first) c->on_close();
+  first.clear();
+  // The actors stop once idle and unwatched; a new socket brings the second one back.
+  for (int i = 0; i < 250 && chat_->live_actors() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(chat_->live_actors(), 0u);
+  std::shared_ptr<fake_transport> t;
+  auto v = visitor(t);
+  exchange(*v, *t, json{{"type", "hello"}, {"visitor_token", token}, {"resume", {{"conversation_id", cid}, {"after_seq", 0}}}}.dump(), 1);
+  EXPECT_TRUE(t->pump_until([&] {
+    for (auto& f : t->pushed)
+      if (f.value("type", "") == "queue_position" && f.value("position", 0) == 2) return true;
+    return false;
+  })) << "the visitor back in a reloaded conversation hears its place";
+}
+
 class WsProtocolShortReopen : public WsProtocol {
  protected:
   void tune(chat_options& o) override { o.reopen_window = std::chrono::milliseconds(300); }
