@@ -39,7 +39,7 @@ void push_to(router_actor_state& st, const frame_ptr& frame, const std::string& 
 }
 
 json presence_frame(const router_state& r, const seat& s) {
-  return {{"type", "presence"},      {"user_id", s.id},    {"presence", presence_of(s)},
+  return {{"type", "presence"},      {"user_id", s.id},    {"name", s.name}, {"presence", presence_of(s)},
           {"active", s.active.size()}, {"capacity", capacity_of(r, s)}};
 }
 

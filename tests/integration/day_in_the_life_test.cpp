@@ -54,8 +54,9 @@ TEST_F(DayInTheLife, FromTheWidgetToTheNumbers) {
   auto ann_socket = connect_agent(ann, "ann"), bob_socket = connect_agent(bob, "bob");
   ASSERT_TRUE(ann_socket && bob_socket);
   bob_socket->send({{"type", "presence"}, {"status", "away"}});  // Bob takes no new chats
-  ASSERT_TRUE(ann_socket->next([](const json& f) { return f.value("type", "") == "presence" && f["presence"] == "away"; }))
-      << ann_socket->describe();
+  auto away = ann_socket->next([](const json& f) { return f.value("type", "") == "presence" && f["presence"] == "away"; });
+  ASSERT_TRUE(away) << ann_socket->describe();
+  EXPECT_EQ((*away)["name"], "Bob") << "colleagues are named (agents may not read /users)";
 
   // The prechat form's required email is enforced.
   auto lazy = connect_visitor({{"type", "hello"}}, "lazy");

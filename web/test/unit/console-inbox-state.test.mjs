@@ -147,3 +147,9 @@ test("a thousand conversations fold and sort fast enough for a first render", ()
   assert.equal(open[0].id, "cv_999");
   assert.ok(ms < 100, `took ${ms} ms`);
 });
+
+test("presence frames keep a colleague's name, state, load and capacity", () => {
+  let s = reduceInbox(initialInbox(), welcome());
+  s = reduceInbox(s, frame({ type: "presence", user_id: "us_bob", name: "Bob", presence: "away", active: 2, capacity: 3 }));
+  assert.deepEqual(s.presence.us_bob, { name: "Bob", presence: "away", active: 2, capacity: 3 });
+});

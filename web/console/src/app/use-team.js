@@ -1,7 +1,6 @@
 // The team as transfer targets: GET /users for admins (names, roles, capacity); agents may not
-// read /users, so for them the team is whoever the socket's presence frames announce, named
-// from the conversations the inbox has seen them on. Live presence and load come from the
-// inbox store either way.
+// read /users, so for them the team is whoever the socket's presence frames announce (with
+// their names). Live presence and load come from the inbox store either way.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { useConsole, useInbox } from "./context.js";
 
@@ -22,7 +21,7 @@ export function useTeam() {
     const names = new Map();
     for (const c of Object.values(conversations)) if (c.agent?.id && c.agent.name) names.set(c.agent.id, c.agent.name);
     for (const [id, p] of Object.entries(presence)) {
-      const known = byId.get(id) ?? { id, name: names.get(id) ?? `Agent ${id.slice(-4)}` };
+      const known = byId.get(id) ?? { id, name: p.name || names.get(id) || `Agent ${id.slice(-4)}` };
       byId.set(id, { ...known, presence: p.presence, active: p.active, capacity: p.capacity ?? known.capacity });
     }
     return { loading: users === null, members: [...byId.values()].sort((a, b) => a.name.localeCompare(b.name)) };

@@ -106,7 +106,7 @@ function applyFrame(state, f) {
       return { ...state, conversations: { ...state.conversations, [c.id]: item } };
     }
     case "presence":
-      return { ...state, presence: { ...state.presence, [f.user_id]: { presence: f.presence, active: f.active, capacity: f.capacity } } };
+      return { ...state, presence: { ...state.presence, [f.user_id]: { name: f.name, presence: f.presence, active: f.active, capacity: f.capacity } } };
     case "message":
       return applyMessage(state, f);
     case "status":
