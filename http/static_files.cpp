@@ -117,10 +117,12 @@ std::optional<api_response> serve_static(const std::string& web_dir, const api_r
                         "application/json", {{"Allow", "GET"}}};
   }
   if (web_dir.empty()) return not_found();
-  // The loader keeps its name across releases, so it is cached briefly; everything it and the
-  // console's index.html load has a content hash in its name and never changes.
+  // The loader keeps its name across releases and names the hashed chunk of its release, so a
+  // browser revalidates it on every page load (a 304 by ETag): an old loader never asks for a
+  // chunk a deploy removed. Everything it and the console's index.html load has a content
+  // hash in its name and never changes.
   const char* immutable = "public, max-age=31536000, immutable";
-  if (path == "/widget.js") return file_response(web_dir, "widget.js", "public, max-age=300", req, true);
+  if (path == "/widget.js") return file_response(web_dir, "widget.js", "public, no-cache", req, true);
   if (widget) {
     auto name = path.substr(8);
     if (!safe_segment(name)) return not_found();

@@ -52,13 +52,13 @@ TEST_F(StaticFiles, ApiPathsAreNotStatic) {
   EXPECT_FALSE(get("/widgets.js"));
 }
 
-TEST_F(StaticFiles, LoaderIsServedAsScriptWithCorsAndShortCache) {
+TEST_F(StaticFiles, LoaderIsServedAsScriptWithCorsAndRevalidatedOnEveryLoad) {
   auto r = get("/widget.js");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "loader();");
   EXPECT_EQ(r->content_type, "text/javascript; charset=utf-8");
-  EXPECT_EQ(header(*r, "Cache-Control"), "public, max-age=300");
+  EXPECT_EQ(header(*r, "Cache-Control"), "public, no-cache");
   EXPECT_EQ(header(*r, "Access-Control-Allow-Origin"), "*");
   EXPECT_EQ(header(*r, "X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(header(*r, "Content-Encoding"), "");
