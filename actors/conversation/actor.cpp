@@ -22,6 +22,7 @@ namespace {
 using detail::conversation_state;
 using detail::pending_write;
 using detail::self_ptr;
+using detail::read_side_of;
 using detail::write;
 
 std::int64_t now_ms() {
@@ -275,6 +276,9 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
             evolve(st.s, *e);
             if (auto* m = std::get_if<message_posted>(&*e); m && m->sender.kind == "visitor")
               st.last_visitor_text = m->text.substr(0, 200);
+            if (read_side_of(*e) != read_side::none)
+              st.frames->remember_read({std::make_shared<const std::string>(render_frame(st.id, *e, env.data)),
+                                        false, read_side_of(*e)});
             if (auto seq = wire_seq(*e)) {
               frames.push_back({std::make_shared<const std::string>(render_frame(st.id, *e, env.data)),
                                 staff_only(*e)});

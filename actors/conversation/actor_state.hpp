@@ -13,6 +13,7 @@
 
 #include "actors/conversation/actor.hpp"
 #include "actors/conversation/feed.hpp"
+#include "actors/conversation/events.hpp"
 #include "actors/conversation/state.hpp"
 
 namespace sb::conversation::detail {
@@ -47,5 +48,12 @@ using self_ptr = caf::stateful_actor<conversation_state>*;
 // Appends the events (already applied to the optimistic state: decide -> evolve happen here)
 // and remembers who to answer once they are durable. Runs on the actor.
 void write(self_ptr self, pending_write p);
+
+// Whose read marker `e` is, if it is one.
+inline read_side read_side_of(const event& e) {
+  auto* r = std::get_if<read_marked>(&e);
+  if (!r) return read_side::none;
+  return r->reader.kind == "visitor" ? read_side::visitor : read_side::staff;
+}
 
 }  // namespace sb::conversation::detail

@@ -24,10 +24,14 @@ struct subscriber {
   bool visitor = false;  // visitor sockets never see private notes
 };
 
+// Whose read marker a frame is (read frames have no seq; the latest of each side is kept).
+enum class read_side : std::uint8_t { none, staff, visitor };
+
 // A durable frame and who may see it.
 struct stored_frame {
   frame_ptr frame;
   bool staff_only = false;
+  read_side read = read_side::none;
 };
 
 enum class audience { everyone, visitors };
@@ -68,9 +72,15 @@ class feed {
     if (auto w = watch.lock(); w && add_locked(watch, w.get(), watcher_id)) joined = std::move(w);
     for (auto& [seq, f] : frames) {
       if (seq) frames_.push_back(f);
+      remember_read_locked(f);
       deliver_locked(seq, f.frame, {}, f.staff_only);
     }
     if (joined && joined->is_visitor() && place_) joined->deliver(id_, 0, place_);
+  }
+  // Hydration: the latest read marker of a side, from the stream.
+  void remember_read(const stored_frame& f) {
+    std::lock_guard lock{mutex_};
+    remember_read_locked(f);
   }
   // The conversation's place in the queue (a queue_position frame) goes to its visitor sockets,
   // and to each one that starts watching later, until clear_place() (it stopped waiting).
@@ -110,6 +120,9 @@ class feed {
     for (auto seq = after_seq; seq < frames_.size(); ++seq)
       if (!visitor || !frames_[seq].staff_only) s->deliver(id_, seq + 1, frames_[seq].frame, true);
     add_locked(sink, s.get(), party_id);
+    // Read markers are not in the seq backlog: a socket coming back gets the other side's
+    // latest one, so its ticks are right after a reload.
+    if (auto& other = visitor ? staff_read_ : visitor_read_) s->deliver(id_, 0, other);
     if (visitor && place_) s->deliver(id_, 0, place_);
   }
   void unsubscribe(const frame_sink* key) {
@@ -123,6 +136,10 @@ class feed {
   }
 
  private:
+  void remember_read_locked(const stored_frame& f) {
+    if (f.read == read_side::staff) staff_read_ = f.frame;
+    if (f.read == read_side::visitor) visitor_read_ = f.frame;
+  }
   // False when it was watching already.
   bool add_locked(const std::weak_ptr<frame_sink>& sink, const frame_sink* key,
                   const std::string& party_id) {
@@ -150,6 +167,7 @@ class feed {
   std::vector<stored_frame> frames_;  // index seq - 1
   std::vector<subscriber> subs_;
   frame_ptr place_;  // the latest queue_position while waiting
+  frame_ptr staff_read_, visitor_read_;  // the latest read frame of each side
   std::atomic<std::uint64_t> durable_seq_{0};
   std::atomic<std::uint64_t> position_{0};
 };

@@ -35,7 +35,7 @@ void write(self_ptr self, pending_write p) {
     auto text = render_frame(st.id, e, env.data);
     if (!text.empty())
       frames.emplace_back(wire_seq(e), stored_frame{std::make_shared<const std::string>(std::move(text)),
-                                                    staff_only(e)});
+                                                    staff_only(e), read_side_of(e)});
     if (auto* m = std::get_if<message_posted>(&e)) {
       if (!ack) ack = ack_info{st.id, m->seq, m->ts, m->client_msg_id, 0};  // the author's message
       if (m->sender.kind == "visitor") {

@@ -325,6 +325,16 @@ TEST_F(WsProtocol, ReadMarkers_ReachTheOtherSideAndClearUnread) {
   EXPECT_EQ(r["reader"]["kind"], "agent");
   EXPECT_EQ(r["seq"], 1);
   EXPECT_EQ(unread_now(), 0) << "the read model counts the visitor's message as read";
+  // A second tab (or a reload) resuming the conversation gets the agent's latest read marker.
+  std::shared_ptr<fake_transport> t2;
+  auto again = visitor(t2);
+  exchange(*again, *t2, json{{"type", "hello"}, {"visitor_token", vt->sent[0]["visitor_token"]},
+                             {"resume", {{"conversation_id", cid}, {"after_seq", 0}}}}.dump(), 1);
+  EXPECT_TRUE(t2->pump_until([&] {
+    for (auto& f : t2->sent)
+      if (f.value("type", "") == "read" && f.value("seq", 0) == 1) return true;
+    return false;
+  })) << "a resumed socket hears the other side's read marker";
 }
 
 TEST_F(WsProtocol, FloodOfFrames_IsRateLimited) {
@@ -388,6 +398,35 @@ TEST_F(WsProtocolShortIdle, AVisitorBackAfterItsConversationWasUnloaded_HearsIts
       if (f.value("type", "") == "queue_position" && f.value("position", 0) == 2) return true;
     return false;
   })) << "the visitor back in a reloaded conversation hears its place";
+}
+
+TEST_F(WsProtocolShortIdle, ReadMarkers_SurviveTheConversationBeingUnloaded) {
+  std::shared_ptr<fake_transport> vt;
+  auto v = visitor(vt);
+  exchange(*v, *vt, R"({"type":"hello"})", 1);
+  std::string cid = exchange(*v, *vt, R"({"type":"message","client_msg_id":"c","text":"hi"})", 2)["conversation_id"];
+  std::string token = vt->sent[0]["visitor_token"];
+  auto at = std::make_shared<fake_transport>();
+  auto agent = std::make_shared<ws_connection>(*app_, ws_connection::kind::agent, at);
+  exchange(*agent, *at, json{{"type", "hello"}, {"token", issue_staff_token(*app_, store_.directory().user_by_email("admin@example.com")->id, workspace_)}}.dump(), 1);
+  agent->on_text(json{{"type", "read"}, {"conversation_id", cid}, {"seq", 1}}.dump());
+  ASSERT_TRUE(vt->pump_until([&] {
+    for (auto& f : vt->sent)
+      if (f.value("type", "") == "read") return true;
+    return false;
+  }));
+  v->on_close();
+  agent->on_close();
+  for (int i = 0; i < 250 && chat_->live_actors() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(chat_->live_actors(), 0u);
+  std::shared_ptr<fake_transport> t;
+  auto back = visitor(t);
+  exchange(*back, *t, json{{"type", "hello"}, {"visitor_token", token}, {"resume", {{"conversation_id", cid}, {"after_seq", 0}}}}.dump(), 1);
+  EXPECT_TRUE(t->pump_until([&] {
+    for (auto& f : t->sent)
+      if (f.value("type", "") == "read" && f.value("seq", 0) == 1 && f["reader"]["kind"] == "agent") return true;
+    return false;
+  })) << "the marker is read back from the stream";
 }
 
 class WsProtocolShortReopen : public WsProtocol {
