@@ -88,7 +88,15 @@ void route_request(app& a, api_request req, respond_fn respond) {
     a.stats.projection_lag_events->Set(static_cast<double>(pos - std::min(pos, a.history.applied_position())));
     return respond({200, a.stats.serialize(), "text/plain; version=0.0.4; charset=utf-8", {}});
   }
-  if (auto page = serve_static(a.web_dir, req)) return respond(std::move(*page));
+  if (is_static_path(req.path))  // file reads go to the blocking pool, off the I/O threads
+    return a.readers.submit([&a, req = std::move(req), respond = std::move(respond)] {
+      try {
+        if (auto page = serve_static(a.web_dir, req)) respond(std::move(*page));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "static file failed: %s\n", e.what());
+        respond(error(errc::internal, "internal error"));
+      }
+    });
   auto parts = split_path(req.path);
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
     return respond(error(errc::not_found, "no such endpoint"));

@@ -107,11 +107,15 @@ std::vector<std::string_view> segments(std::string_view path) {
 
 }  // namespace
 
+bool is_static_path(std::string_view path) {
+  return path == "/widget.js" || path.rfind("/widget/", 0) == 0 || path == "/console" ||
+         path.rfind("/console/", 0) == 0;
+}
+
 std::optional<api_response> serve_static(const std::string& web_dir, const api_request& req) {
   std::string_view path = req.path;
+  if (!is_static_path(path)) return std::nullopt;
   bool widget = path == "/widget.js" || path.rfind("/widget/", 0) == 0;
-  bool console = path == "/console" || path.rfind("/console/", 0) == 0;
-  if (!widget && !console) return std::nullopt;
   if (req.method != "GET") {
     return api_response{405, R"({"error":{"code":"bad_request","message":"GET only"}})",
                         "application/json", {{"Allow", "GET"}}};

@@ -11,12 +11,16 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "http/api.hpp"
 
 namespace sb::http {
 
+// True for the paths served from web_dir (/widget.js, /widget/..., /console...).
+bool is_static_path(std::string_view path);
 // The answer for a static path, or nullopt when `req.path` is not one (the API routes it).
+// Reads the file: call it on a blocking pool, not on an I/O thread.
 std::optional<api_response> serve_static(const std::string& web_dir, const api_request& req);
 
 }  // namespace sb::http
