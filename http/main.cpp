@@ -162,6 +162,7 @@ int main(int argc, char** argv) {
     if (!b.ok) return stats.append_failures_total->Increment(static_cast<double>(b.events));
     stats.events_appended_total->Increment(static_cast<double>(b.events));
     stats.group_commit_batch_events->Observe(static_cast<double>(b.events));
+    stats.log_write_seconds->Observe(std::chrono::duration<double>(b.write_time).count());
     for (auto l : *b.request_latencies) stats.append_latency_seconds->Observe(std::chrono::duration<double>(l).count());
   });
 

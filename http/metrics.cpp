@@ -32,6 +32,13 @@ metrics::metrics() : registry(std::make_shared<prometheus::Registry>()) {
            .Register(*registry)
            .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256, 512,
                                                             1024, 4096});
+  log_write_seconds =
+      &prometheus::BuildHistogram()
+           .Name("switchboard_log_write_seconds")
+           .Help("Time to write one group-commit batch to RocksDB, fsync of its WAL included")
+           .Register(*registry)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+                                                            0.005, 0.01, 0.025, 0.05, 0.1, 0.5});
   router_dispatch_seconds =
       &prometheus::BuildHistogram()
            .Name("switchboard_router_dispatch_seconds")

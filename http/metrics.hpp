@@ -38,6 +38,7 @@ struct metrics {
   prometheus::Gauge* connections_agent;
   prometheus::Histogram* append_latency_seconds;
   prometheus::Histogram* group_commit_batch_events;
+  prometheus::Histogram* log_write_seconds;
   prometheus::Histogram* router_dispatch_seconds;
 
   std::string serialize() const;

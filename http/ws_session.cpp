@@ -149,7 +149,7 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
     if (ec) return;
     accepted_ = true;
     gauge()->Increment();
-    conn_ = std::make_shared<ws_connection>(app_, kind_, weak_from_this(), site_key_, workspace_id_);
+    conn_ = std::make_shared<ws_connection>(app_, kind_, weak_from_this(), std::move(site_key_), std::move(workspace_id_));
     beast::error_code ep_ec;
     auto ep = beast::get_lowest_layer(ws_).socket().remote_endpoint(ep_ec);
     conn_->set_client(ep_ec ? "" : ep.address().to_string(), std::move(forwarded_for_));
@@ -201,7 +201,10 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   }
 
   void do_read() {
-    ws_.async_read_some(buffer_, kReadChunk,
+    // A read waiting for a new frame prepares only kFirstChunk bytes (Beast would prepare
+    // 1,536): idle sockets hold one such buffer each. The rest of a longer frame is already in
+    // Beast's own buffer and follows in reads of up to kReadChunk.
+    ws_.async_read_some(buffer_, buffer_.size() ? kReadChunk : kFirstChunk,
                         beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
   }
 
@@ -237,8 +240,8 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
     auto data = buffer_.cdata();
     conn_->on_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
     buffer_.consume(buffer_.size());
-    // Idle sockets dominate memory: give back the greeting's buffer, and any big one.
-    if (++frames_in_ == 1 || buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
+    // Idle sockets dominate memory: give back any buffer a longer frame grew.
+    if (buffer_.capacity() > kFirstChunk) buffer_.shrink_to_fit();
     do_read();
   }
 
@@ -296,7 +299,6 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   // ~600 bytes, and most sockets are idle.
   std::vector<std::pair<std::shared_ptr<const std::string>, bool>> queue_;  // (frame, bounded)
   std::size_t next_ = 0;
-  std::size_t frames_in_ = 0;
   std::size_t queued_bytes_ = 0;
   // Keepalive and deadlines (arm()/tick()).
   std::chrono::steady_clock::time_point last_heard_{};
@@ -313,6 +315,7 @@ class ws_session : public ws_transport, public std::enable_shared_from_this<ws_s
   bool accepted_ = false;
   bool discarding_ = false;  // closed with 1009: drain the peer until its close
   static constexpr std::size_t kReadChunk = 16 * 1024;
+  static constexpr std::size_t kFirstChunk = 512;
 };
 
 }  // namespace

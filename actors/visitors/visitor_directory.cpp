@@ -51,9 +51,7 @@ events::status visitor_directory::load() {
       if (evs.size() == before) break;
       after = evs.back().seq;
     }
-    auto id = stream.substr(8);
-    auto& v = visitors_[id];
-    v.id = id;
+    auto& v = visitors_[stream.substr(8)];
     for (auto& e : evs) {
       auto d = json::parse(e.data, nullptr, false);
       if (!d.is_object()) return events::status::error("corrupt event in " + stream);
@@ -64,33 +62,52 @@ events::status visitor_directory::load() {
   return {};
 }
 
+const std::string* visitor_directory::intern(const std::string& s) { return &*interned_.insert(s).first; }
+
 void visitor_directory::apply(visitor_record& v, const std::string& type, const json& d) {
-  v.workspace_id = d.value("workspace_id", v.workspace_id);
+  auto str = [&d](const char* key) -> const std::string* {
+    auto it = d.find(key);
+    return it != d.end() && it->is_string() && !it->get_ref<const std::string&>().empty()
+               ? &it->get_ref<const std::string&>()
+               : nullptr;
+  };
+  if (auto* w = str("workspace_id"); w && !v.in(*w)) v.workspace_id = intern(*w);
   auto ts = d.value("ts", std::int64_t{0});
   if (type == "visitor_seen") {
-    v.site_key = d.value("site_key", v.site_key);
-    v.country = d.value("country", v.country);
-    v.city = d.value("city", v.city);
-    if (auto p = d.value("page_url", ""); !p.empty()) v.page_url = p;
+    if (auto* k = str("site_key"); k && (!v.site_key || *v.site_key != *k)) v.site_key = intern(*k);
+    if (auto* c = str("country")) v.country = *c;
+    if (auto* c = str("city")) v.city = *c;
+    if (auto* p = str("page_url")) v.page_url = *p;
     if (!v.first_seen_ts) v.first_seen_ts = ts;
     v.last_seen_ts = std::max(v.last_seen_ts, ts);
   } else if (type == "widget_opened") {
-    if (auto p = d.value("page_url", ""); !p.empty()) v.page_url = p;
+    if (auto* p = str("page_url")) v.page_url = *p;
     v.last_seen_ts = std::max(v.last_seen_ts, ts);
   } else if (type == "visitor_identified") {
+    auto& t = v.told();
     for (auto* f : {"name", "email", "phone"})
-      if (d.contains(f) && d[f].is_string()) (f[0] == 'n' ? v.name : f[0] == 'e' ? v.email : v.phone) = d[f];
+      if (d.contains(f) && d[f].is_string()) (f[0] == 'n' ? t.name : f[0] == 'e' ? t.email : t.phone) = d[f];
     if (d.contains("fields") && d["fields"].is_object())
-      for (auto& [k, val] : d["fields"].items()) v.fields[k] = val;
+      for (auto& [k, val] : d["fields"].items()) t.fields[k] = val;
   }
 }
 
-json visitor_directory::view(const visitor_record& v) const {
+json visitor_directory::view(const std::string& id, const visitor_record& v) const {
+  static const visitor_profile none;
+  auto& t = v.profile ? *v.profile : none;
   auto opt = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
-  return {{"id", v.id},           {"name", opt(v.name)},     {"email", opt(v.email)},
-          {"phone", opt(v.phone)}, {"fields", v.fields.is_null() ? json::object() : v.fields},      {"country", v.country},
-          {"city", opt(v.city)},   {"online", v.sockets > 0}, {"page_url", opt(v.page_url)},
-          {"first_seen_ts", v.first_seen_ts}, {"last_seen_ts", v.last_seen_ts}, {"site_key", v.site_key}};
+  return {{"id", id},
+          {"name", opt(t.name)},
+          {"email", opt(t.email)},
+          {"phone", opt(t.phone)},
+          {"fields", t.fields.is_null() ? json::object() : t.fields},
+          {"country", v.country},
+          {"city", opt(v.city)},
+          {"online", v.sockets > 0},
+          {"page_url", opt(v.page_url)},
+          {"first_seen_ts", v.first_seen_ts},
+          {"last_seen_ts", v.last_seen_ts},
+          {"site_key", v.site_key ? *v.site_key : std::string()}};
 }
 
 void visitor_directory::append(const std::string& visitor_id, const std::string& workspace_id,
@@ -100,11 +117,8 @@ void visitor_directory::append(const std::string& visitor_id, const std::string&
   data["ts"] = now_ms();
   std::unique_lock lock{mutex_};
   auto& v = visitors_[visitor_id];
-  if (v.id.empty()) {
-    v.id = visitor_id;
-    v.workspace_id = workspace_id;
-  }
-  if (v.workspace_id != workspace_id) {  // a token of another workspace never reaches here
+  if (!v.workspace_id) v.workspace_id = intern(workspace_id);
+  if (!v.in(workspace_id)) {  // a token of another workspace never reaches here
     lock.unlock();
     return done({{errc::not_found, "no such visitor"}, {}, 0});
   }
@@ -122,7 +136,7 @@ void visitor_directory::append(const std::string& visitor_id, const std::string&
         out.error = {errc::unavailable, "storage failed: " + r.st.message()};
       } else {
         apply(v, type, data);
-        out.visitor = view(v);
+        out.visitor = view(visitor_id, v);
         out.position = r.last_position;
       }
     }
@@ -209,17 +223,18 @@ void visitor_directory::identify(const std::string& visitor_id, const std::strin
 std::optional<json> visitor_directory::get(const std::string& workspace_id, const std::string& id) const {
   std::shared_lock lock{mutex_};
   auto it = visitors_.find(id);
-  if (it == visitors_.end() || it->second.workspace_id != workspace_id || !it->second.first_seen_ts)
+  if (it == visitors_.end() || !it->second.in(workspace_id) || !it->second.first_seen_ts)
     return std::nullopt;
-  return view(it->second);
+  return view(it->first, it->second);
 }
 
 std::optional<std::pair<std::string, std::string>> visitor_directory::label(const std::string& workspace_id,
                                                                          const std::string& id) const {
   std::shared_lock lock{mutex_};
   auto it = visitors_.find(id);
-  if (it == visitors_.end() || it->second.workspace_id != workspace_id) return std::nullopt;
-  return std::make_pair(it->second.name, it->second.email);
+  if (it == visitors_.end() || !it->second.in(workspace_id)) return std::nullopt;
+  auto& p = it->second.profile;
+  return p ? std::make_pair(p->name, p->email) : std::make_pair(std::string(), std::string());
 }
 
 json visitor_directory::list(const std::string& workspace_id, std::optional<bool> online, std::size_t limit,
@@ -234,22 +249,25 @@ json visitor_directory::list(const std::string& workspace_id, std::optional<bool
   std::shared_lock lock{mutex_};
   // Newest first: (last_seen_ts, id) descending. A sort per call: fine for the thousands a
   // workspace sees per day; an index is the next step for millions.
-  std::vector<const visitor_record*> rows;
-  for (auto& [id, v] : visitors_)
-    if (v.workspace_id == workspace_id && v.first_seen_ts && (!online || (v.sockets > 0) == *online))
-      if (!after || std::make_pair(v.last_seen_ts, v.id) < *after) rows.push_back(&v);
+  using row = std::pair<const std::string, visitor_record>;
+  std::vector<const row*> rows;
+  for (auto& r : visitors_) {
+    auto& v = r.second;
+    if (v.in(workspace_id) && v.first_seen_ts && (!online || (v.sockets > 0) == *online))
+      if (!after || std::make_pair(v.last_seen_ts, r.first) < *after) rows.push_back(&r);
+  }
   std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) {
-    return std::make_pair(a->last_seen_ts, a->id) > std::make_pair(b->last_seen_ts, b->id);
+    return std::make_pair(a->second.last_seen_ts, a->first) > std::make_pair(b->second.last_seen_ts, b->first);
   });
   json items = json::array();
   json next = nullptr;
   for (auto* v : rows) {
     if (items.size() == limit) {
       auto& last = *rows[limit - 1];
-      next = std::to_string(last.last_seen_ts) + ":" + last.id;
+      next = std::to_string(last.second.last_seen_ts) + ":" + last.first;
       break;
     }
-    items.push_back(view(*v));
+    items.push_back(view(v->first, v->second));
   }
   return {{"items", items}, {"next_cursor", next}};
 }
@@ -258,7 +276,7 @@ std::size_t visitor_directory::online_count(const std::string& workspace_id) con
   std::shared_lock lock{mutex_};
   std::size_t n = 0;
   for (auto& [id, v] : visitors_)
-    if (v.workspace_id == workspace_id && v.sockets > 0) ++n;
+    if (v.sockets > 0 && v.in(workspace_id)) ++n;
   return n;
 }
 

@@ -9,10 +9,12 @@
 // the exclusive lock (one writer per stream, seqs in append order).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -27,21 +29,31 @@ class group_commit_writer;
 
 namespace sb::visitors {
 
-struct visitor_record {
-  std::string id;
-  std::string workspace_id;
-  std::string site_key;
+// One per visitor ever seen, so kept small (most visitors never identify): the workspace and
+// widget are shared strings, what identify tells is allocated only when told.
+struct visitor_profile {
   std::string name;
   std::string email;
   std::string phone;
-  nlohmann::json fields;  // null until identify brings some (one allocation fewer per visitor)
+  nlohmann::json fields;  // null until identify brings some
+};
+struct visitor_record {
+  const std::string* workspace_id = nullptr;  // interned by the directory (never freed)
+  const std::string* site_key = nullptr;
   std::string country = "unknown";
   std::string city;
   std::string page_url;
+  std::unique_ptr<visitor_profile> profile;  // null: nothing told yet
   std::int64_t first_seen_ts = 0;
   std::int64_t last_seen_ts = 0;
   std::uint64_t head = 0;  // seq of its stream
   int sockets = 0;         // open widget sockets (memory only)
+
+  visitor_profile& told() {
+    if (!profile) profile = std::make_unique<visitor_profile>();
+    return *profile;
+  }
+  bool in(const std::string& ws) const { return workspace_id && *workspace_id == ws; }
 };
 
 struct visitor_result {
@@ -89,7 +101,8 @@ class visitor_directory {
   std::size_t online_count(const std::string& workspace_id) const;
 
  private:
-  nlohmann::json view(const visitor_record& v) const;
+  nlohmann::json view(const std::string& id, const visitor_record& v) const;
+  const std::string* intern(const std::string& s);  // under the exclusive lock
   void apply(visitor_record& v, const std::string& type, const nlohmann::json& d);
   void append(const std::string& visitor_id, const std::string& workspace_id, std::string type,
               nlohmann::json data, visitor_callback done);
@@ -98,6 +111,7 @@ class visitor_directory {
   events::group_commit_writer& writer_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, visitor_record> visitors_;
+  std::unordered_set<std::string> interned_;  // workspace ids and site keys
 };
 
 }  // namespace sb::visitors
