@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "actors/bots/flow_directory.hpp"
 #include "actors/chat_service_impl.hpp"
 #include "actors/conversation/decide.hpp"
 #include "actors/directory.hpp"
@@ -12,6 +13,19 @@ namespace sb {
 namespace {
 
 std::string new_conversation_id() { return random_id("cv_"); }
+
+// The widget's bot, if it names a live flow of its workspace (docs/flows.md).
+std::optional<conversation::bot_start> bot_of(const chat_options& opts, const directory& dir,
+                                              const std::string& workspace_id, const std::string& site_key) {
+  if (!opts.flows) return std::nullopt;
+  auto w = dir.widget(site_key);
+  if (!w) return std::nullopt;
+  auto it = w->find("bot_flow_id");
+  if (it == w->end() || !it->is_string()) return std::nullopt;
+  auto f = opts.flows->current(workspace_id, it->get<std::string>());
+  if (!f) return std::nullopt;
+  return conversation::bot_start{f->id, f->version, f->compiled->name()};
+}
 
 // Ids come from clients: refuse anything that is not a plausible id before spawning an actor.
 bool plausible_id(const std::string& id) {
@@ -132,6 +146,10 @@ void chat_service::visitor_message(const conversation::principal& visitor,
   conversation::post_msg m{visitor, msg, nullptr, std::nullopt, watch};
   if (fresh) {
     m.open = conversation::open_conversation{visitor.workspace_id, site_key, visitor.who, offline_message};
+    if (auto bot = bot_of(impl_->env.opts, impl_->dir, visitor.workspace_id, site_key)) {
+      m.open->bot = std::move(bot);
+      m.open->offline_message.clear();  // the bot answers (its flow can test business hours)
+    }
     m.done = std::move(done);
   } else {
     // The conversation may have closed for good meanwhile: then open a new one, once.

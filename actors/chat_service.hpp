@@ -15,10 +15,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "actors/conversation/commands.hpp"
 #include "actors/errors.hpp"
 #include "actors/frame_sink.hpp"
 
+namespace sb::bots {
+class flow_directory;
+struct webhook_request;
+}  // namespace sb::bots
 namespace sb::events {
 class event_log;
 class group_commit_writer;
@@ -69,6 +75,12 @@ struct chat_options {
   std::function<std::optional<std::pair<std::string, std::string>>(const std::string& workspace_id,
                                                                    const std::string& visitor_id)>
       visitor_label;
+  // Bot flows (docs/flows.md); unset: no conversation starts with a bot. Any thread.
+  const bots::flow_directory* flows = nullptr;
+  // Makes a bot's webhook call (egress rules are the caller's) and answers once, on any
+  // thread, with the JSON response or nullopt when it failed. Unset: every call fails.
+  std::function<void(const bots::webhook_request&, std::function<void(std::optional<nlohmann::json>)>)>
+      call_webhook;
 };
 
 // A conversation as the read model knew it at start-up (waiting, active, or recently closed).

@@ -34,6 +34,7 @@ json directory::widget_defaults() {
           {"prechat", {{"enabled", false}, {"fields", json::array()}}},
           {"allowed_origins", json::array({"*"})},
           {"business_hours", nullptr},
+          {"bot_flow_id", nullptr},
           {"offline_message", "We are away right now; leave a message and we will reply."}};
 }
 
@@ -44,6 +45,8 @@ std::optional<failure> directory::check_widget(const json& b) {
     if (b.contains(f) && !short_string(b[f], 200)) return bad(std::string(f) + " must be a string of at most 200 bytes");
   for (auto* f : {"welcome_message", "offline_message"})
     if (b.contains(f) && !short_string(b[f], 4000)) return bad(std::string(f) + " must be a string of at most 4000 bytes");
+  if (b.contains("bot_flow_id") && !b["bot_flow_id"].is_null() && !short_string(b["bot_flow_id"], 64))
+    return bad("bot_flow_id must be null or a flow id");
   if (b.contains("side") && b["side"] != "left" && b["side"] != "right")
     return bad("side must be left or right");
   if (b.contains("colors")) {

@@ -134,6 +134,7 @@ void route_request(app& a, api_request req, respond_fn respond) {
   if (area == "visitors") return handle_visitors(a, *s, req, parts, std::move(respond));
   if (area == "workspace") return handle_workspace(a, *s, req, parts, std::move(respond));
   if (area == "canned") return handle_canned(a, *s, req, parts, std::move(respond));
+  if (area == "flows") return handle_flows(a, *s, req, parts, std::move(respond));
   respond(error(errc::not_found, "no such endpoint"));
 }
 

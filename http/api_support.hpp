@@ -68,6 +68,8 @@ std::vector<std::pair<std::string, std::string>> cors_headers(app& a, const api_
                                                               const std::string& site_key);
 void handle_preflight(app& a, const api_request& req, const std::vector<std::string>& parts,
                       respond_fn respond);
+void handle_flows(app& a, const staff& s, const api_request& req,
+                  const std::vector<std::string>& parts, respond_fn respond);
 void handle_queue(app& a, const staff& s, const api_request& req,
                   const std::vector<std::string>& parts, respond_fn respond);
 // /files authenticates its own callers (staff or visitors) and takes raw bodies up to the

@@ -1,6 +1,7 @@
 // /api/v1/widgets: the widgets' settings (staff) and their public config.
 #include <nlohmann/json.hpp>
 
+#include "actors/bots/flow_directory.hpp"
 #include "actors/directory.hpp"
 #include "http/api_support.hpp"
 
@@ -14,6 +15,12 @@ json public_config(const json& w) {
           {"business_hours", w["business_hours"]}, {"offline_message", w["offline_message"]}};
 }
 
+// A widget may name a flow of its own workspace only (or none).
+bool flow_exists(const app& a, const std::string& ws, const json& body) {
+  auto it = body.find("bot_flow_id");
+  if (it == body.end() || !it->is_string()) return true;  // null or absent (check_widget checks types)
+  return a.flows && a.flows->current(ws, it->get<std::string>()).has_value();
+}
 
 }  // namespace
 
@@ -47,6 +54,7 @@ void handle_widgets(app& a, const std::optional<staff>& s, const api_request& re
   if (parts.size() == 3 && req.method == "POST") {
     auto body = object_body(req, respond);
     if (!body) return;
+    if (!flow_exists(a, ws, *body)) return respond(error(errc::bad_request, "bot_flow_id names no flow of this workspace"));
     return a.dir.create_widget(ws, *body, done(201));
   }
   if (parts.size() == 4) {
@@ -59,6 +67,8 @@ void handle_widgets(app& a, const std::optional<staff>& s, const api_request& re
     if (req.method == "PATCH") {
       auto body = object_body(req, respond);
       if (!body) return;
+      if (!flow_exists(a, ws, *body))
+        return respond(error(errc::bad_request, "bot_flow_id names no flow of this workspace"));
       return a.dir.update_widget(ws, key, *body, done(200));
     }
     if (req.method == "DELETE") return a.dir.delete_widget(ws, key, done(200));

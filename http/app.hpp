@@ -32,6 +32,9 @@ class history_projection;
 namespace files {
 class file_store;
 }
+namespace bots {
+class flow_directory;
+}
 }  // namespace sb
 
 namespace sb::http {
@@ -78,6 +81,7 @@ struct app {
   const visitors::geoip* geo = nullptr;             // country and city of visitors
   projections::stats_projection* stats_model = nullptr;  // /stats and watch_stats
   stats_watchers* stats_watch = nullptr;                 // pushes `stats` to agent sockets
+  bots::flow_directory* flows = nullptr;                 // /flows and the widgets' bots
 };
 
 // A staff member authenticated by a bearer token.

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "actors/bots/flow_directory.hpp"
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
 #include "actors/files/file_store.hpp"
@@ -40,7 +41,7 @@ std::vector<sb::restored_conversation> restorable(const sb::projections::history
                                                   const std::vector<std::string>& workspaces) {
   std::vector<sb::restored_conversation> out;
   for (auto& ws : workspaces)
-    for (auto* status : {"waiting", "active", "closed"}) {
+    for (auto* status : {"bot", "waiting", "active", "closed"}) {
       std::string cursor;
       for (;;) {
         auto page = history.list(ws, status, 1000, cursor);
@@ -234,7 +235,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load the visitors: %s\n", s.message().c_str());
     return 1;
   }
+  sb::bots::flow_directory flows{*log, writer};
+  if (auto s = flows.load(); !s) {
+    std::fprintf(stderr, "cannot load the bot flows: %s\n", s.message().c_str());
+    return 1;
+  }
   sb::chat_options chat_opts;
+  chat_opts.flows = &flows;
   chat_opts.caf_threads = static_cast<unsigned>(actor_threads);
   chat_opts.actor_idle = std::chrono::seconds(idle);
   chat_opts.agent_grace = std::chrono::seconds(agent_grace);
@@ -261,6 +268,7 @@ int main(int argc, char** argv) {
   sb::http::staff_sockets staff;
   sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, staff, files, {}};
   app.visitors = &visitors;
+  app.flows = &flows;
   app.geo = geo.get();
   app.stats_model = &stats_model;
   sb::http::stats_watchers stats_watch{app};

@@ -48,7 +48,8 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
       auto& seqs = s["unread_seqs"];
       seqs.push_back(seq);
       if (seqs.size() > kUnreadSeqsKept) seqs.erase(seqs.begin());
-    } else if (!note) {  // staff replied: they have read it all (a private note is no reply)
+    } else if (kind == "agent" && !note) {  // staff replied: they have read it all (not a
+                                            // private note, nor a bot's or the system's message)
       s["unread"] = 0;
       s["unread_seqs"] = json::array();
     }

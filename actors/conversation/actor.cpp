@@ -79,6 +79,7 @@ caf::behavior refusing(self_ptr self, failure f) {
       [=](typing_expired&) {},
       [=](queue_position_msg&) {},
       [=](text_flush) {},
+      [=](webhook_answer&) {},
       [=](idle_tick) {
         auto& st = self->state;
         if (st.env.service->retire(st.id, self)) self->quit();
@@ -116,6 +117,8 @@ caf::behavior running(self_ptr self) {
           st.after_durable.emplace_back(ref.seq, std::move(answer));
           return;
         }
+        if (m.who.who.kind == "visitor" && (m.open ? m.open->bot.has_value() : st.s.status == "bot"))
+          detail::add_bot_turn(self, o.events, m.open ? &*m.open : nullptr, m.msg.text);
         write(self, pending_write{std::move(o.events), std::move(m.done), nullptr, m.watch,
                                   m.who.who.id});
       },
@@ -226,6 +229,7 @@ caf::behavior running(self_ptr self) {
         auto& st = self->state;
         auto idle_for = std::chrono::steady_clock::now() - st.last_active;
         if (!st.frames->watched() && st.frames->in_flight.load() == 0 && st.pending.empty() &&
+            !st.webhook_in_flight &&
             idle_for >= st.env.opts.actor_idle &&
             st.env.service->retire(st.id, self)) {
           self->quit();
@@ -233,6 +237,7 @@ caf::behavior running(self_ptr self) {
         }
         schedule_idle(self);
       },
+      [=](webhook_answer& a) { handoff::acquire(), detail::on_webhook_answer(self, a); },
       [=](hydrated_msg&) {},  // only expected before running
   };
 }

@@ -39,6 +39,7 @@ struct conversation_state {
   std::string last_visitor_text;     // shown in the queue
   std::chrono::steady_clock::time_point text_sent{};  // when the router last heard it
   bool text_flush_pending = false;
+  bool webhook_in_flight = false;  // the bot waits for a webhook call this actor made
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
   static inline const char* name = "conversation";
 };
@@ -48,6 +49,12 @@ using self_ptr = caf::stateful_actor<conversation_state>*;
 // Appends the events (already applied to the optimistic state: decide -> evolve happen here)
 // and remembers who to answer once they are durable. Runs on the actor.
 void write(self_ptr self, pending_write p);
+
+// The bot of a `bot` conversation (bot_actor.cpp): a turn after the visitor's message `text`
+// (its events are in `evs`; `open` is set for the message that opens the conversation), and
+// the answer of a webhook call the flow made.
+void add_bot_turn(self_ptr self, std::vector<event>& evs, const open_conversation* open, std::string_view text);
+void on_webhook_answer(self_ptr self, const webhook_answer& a);
 
 // Whose read marker `e` is, if it is one.
 inline read_side read_side_of(const event& e) {

@@ -3,6 +3,7 @@
 // authentication (or by the workspace router); checked against the conversation's state by
 // decide().
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -24,12 +25,21 @@ struct principal {
   bool is_router() const { return who.kind == "system"; }
 };
 
+// The widget's bot flow (docs/flows.md): the conversation starts `bot` and runs this version
+// of the flow until it hands off, whatever edits the flow gets meanwhile.
+struct bot_start {
+  std::string flow_id;
+  int version = 0;
+  std::string name;  // the flow's name: the bot's name on its messages
+};
+
 struct open_conversation {  // sent to a fresh conversation together with its first message
   std::string workspace_id;
   std::string site_key;
   party visitor;
   // Outside the widget's business hours: answered at once by this system message.
   std::string offline_message;
+  std::optional<bot_start> bot;  // a bot answers first (no offline message then)
 };
 
 struct post_message {

@@ -70,6 +70,11 @@ outcome decide_open(const state& s, const std::string& conversation_id,
   o.events.push_back(opened{conversation_id, open.workspace_id, open.site_key, open.visitor, now_ms});
   o.events.push_back(
       message_posted{1, now_ms, first.client_msg_id, open.visitor, first.text, first.attachments, false});
+  if (open.bot) {  // the bot answers first (the actor runs its first turn right after this)
+    o.events.push_back(status_changed{2, now_ms, "bot", std::nullopt, "open", {}});
+    o.events.push_back(bot_state{open.bot->flow_id, open.bot->version, open.bot->name, "{}", now_ms});
+    return o;
+  }
   o.events.push_back(status_changed{2, now_ms, "waiting", std::nullopt, "open", {}});
   if (!open.offline_message.empty())
     o.events.push_back(message_posted{3, now_ms, "offline-" + first.client_msg_id,

@@ -23,7 +23,7 @@ struct outcome {
 };
 
 // A visitor's first message opens the conversation: opened, message_posted(seq 1) and
-// status_changed(seq 2, waiting).
+// status_changed(seq 2, waiting); with a bot, status_changed(seq 2, bot) and bot_state.
 outcome decide_open(const state& s, const std::string& conversation_id,
                     const open_conversation& open, const post_message& first, std::int64_t now_ms);
 outcome decide(const state& s, const principal& who, const command& cmd, std::int64_t now_ms);

@@ -26,6 +26,10 @@ json data_json(const std::string& cid, const event& e) {
                  {"text", ev.text}, {"attachments", json::parse(ev.attachments, nullptr, false)}};
           if (!j["attachments"].is_array()) j["attachments"] = json::array();
           if (ev.private_note) j["private"] = true;
+          if (!ev.buttons.empty()) {
+            j["buttons"] = json::parse(ev.buttons, nullptr, false);
+            if (!j["buttons"].is_array()) j.erase("buttons");
+          }
           return j;
         } else if constexpr (std::is_same_v<T, status_changed>) {
           json agent = nullptr;
@@ -37,6 +41,10 @@ json data_json(const std::string& cid, const event& e) {
           return j;
         } else if constexpr (std::is_same_v<T, labels_set>) {
           return {{"conversation_id", cid}, {"labels", ev.labels}, {"ts", ev.ts}};
+        } else if constexpr (std::is_same_v<T, bot_state>) {
+          auto run = json::parse(ev.run, nullptr, false);
+          return {{"conversation_id", cid}, {"flow_id", ev.flow_id}, {"version", ev.version},
+                  {"name", ev.name}, {"run", run.is_object() ? run : json::object()}, {"ts", ev.ts}};
         } else {
           return {{"conversation_id", cid},
                   {"reader", {{"kind", ev.reader.kind}, {"id", ev.reader.id}}},
@@ -50,7 +58,7 @@ json data_json(const std::string& cid, const event& e) {
 
 std::string type_name(const event& e) {
   static const char* names[] = {"conversation_opened", "message_posted", "status_changed",
-                                "read_marked", "labels_set"};
+                                "read_marked", "labels_set", "bot_state"};
   return names[e.index()];
 }
 
@@ -62,7 +70,7 @@ std::uint64_t wire_seq(const event& e) {
 
 std::string encode_data(const std::string& cid, const event& e) {
   auto* m = std::get_if<message_posted>(&e);
-  if (!m) return data_json(cid, e).dump();
+  if (!m || !m->buttons.empty()) return data_json(cid, e).dump();
   // The hot one (every message), written by hand; same fields as data_json.
   std::string out;
   out.reserve(160 + m->text.size() + m->client_msg_id.size());
@@ -99,6 +107,7 @@ std::optional<event> decode_event(const std::string& type, std::uint16_t version
       if (auto a = j.find("attachments"); a != j.end() && a->is_array() && !a->empty())
         m.attachments = a->dump();
       m.private_note = j.value("private", false);
+      if (auto b = j.find("buttons"); b != j.end() && b->is_array() && !b->empty()) m.buttons = b->dump();
       return m;
     }
     if (type == "status_changed") {
@@ -112,6 +121,10 @@ std::optional<event> decode_event(const std::string& type, std::uint16_t version
     }
     if (type == "labels_set")
       return labels_set{j.at("labels").get<std::vector<std::string>>(), j.at("ts")};
+    if (type == "bot_state") {
+      auto run = j.value("run", json::object());
+      return bot_state{j.at("flow_id"), j.at("version"), j.value("name", ""), run.dump(), j.value("ts", std::int64_t{0})};
+    }
     if (type == "read_marked")
       return read_marked{party_from(j.at("reader")), j.at("seq"), j.at("ts")};
   } catch (const json::exception&) {

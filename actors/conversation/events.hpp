@@ -28,6 +28,7 @@ struct message_posted {  // "message_posted" v1
   std::string text;
   std::string attachments = "[]";  // JSON array text
   bool private_note = false;       // "private": true in data and frame
+  std::string buttons;             // a bot's quick replies: JSON array text, "" for none
 };
 
 struct status_changed {  // "status_changed" v1
@@ -54,7 +55,17 @@ struct labels_set {  // "labels_set" v1
   std::int64_t ts = 0;
 };
 
-using event = std::variant<opened, message_posted, status_changed, read_marked, labels_set>;
+// Which flow runs a `bot` conversation and where its run stands (bots::run_state as JSON).
+// Written at the open and after every bot turn that changed the run; no seq.
+struct bot_state {  // "bot_state" v1
+  std::string flow_id;
+  int version = 0;
+  std::string name;
+  std::string run = "{}";
+  std::int64_t ts = 0;
+};
+
+using event = std::variant<opened, message_posted, status_changed, read_marked, labels_set, bot_state>;
 
 std::string type_name(const event& e);
 std::uint64_t wire_seq(const event& e);  // 0 for events without one

@@ -28,6 +28,11 @@ void evolve(state& s, const event& e) {
           s.closed_ts = ev.status == "closed" ? ev.ts : 0;
         } else if constexpr (std::is_same_v<T, labels_set>) {
           s.labels = ev.labels;
+        } else if constexpr (std::is_same_v<T, bot_state>) {
+          s.bot_flow_id = ev.flow_id;
+          s.bot_version = ev.version;
+          s.bot_name = ev.name;
+          s.bot_run = ev.run;
         } else {  // read_marked
           if (ev.reader.kind == "visitor") {
             if (ev.seq > s.visitor_read_seq) s.visitor_read_seq = ev.seq;

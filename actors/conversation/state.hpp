@@ -30,6 +30,11 @@ struct state {
   std::uint64_t staff_read_seq = 0;
   std::int64_t closed_ts = 0;  // when it last closed (0 while open)
   std::vector<std::string> labels;
+  // The bot flow of a conversation that started `bot` (bot_state), and its run.
+  std::string bot_flow_id;
+  int bot_version = 0;
+  std::string bot_name;
+  std::string bot_run;  // bots::run_state as JSON text
   // (sender id + '\n' + client_msg_id) -> where it was stored, for idempotent retries
   std::unordered_map<std::string, posted_ref> posted;
 

@@ -26,6 +26,9 @@ class TenantIsolation : public server_fixture {
     auto c = http().post(api("/canned"), {{"shortcut", "hi"}, {"text", "Hello"}}, admin_token_);
     ASSERT_EQ(c.status, 201) << c.describe();
     canned_id_ = id_of(c.body["id"]);
+    auto fl = http().post(api("/flows"), flow_def(), admin_token_);
+    ASSERT_EQ(fl.status, 201) << fl.describe();
+    flow_id_ = id_of(fl.body["id"]);
     // B: another tenant on the same server.
     ASSERT_EQ(server_->stop_term(), 0);
     std::string cmd = server_->binary() + " add-workspace --data-dir " + server_->data_dir() +
@@ -38,7 +41,12 @@ class TenantIsolation : public server_fixture {
   }
 
   std::unique_ptr<chat_peer> visitor_;
-  std::string cid_, visitor_id_, agent_token_, agent_id_, canned_id_, token_b_;
+  static json flow_def() {
+    return {{"name", "A's bot"},
+            {"start", "hi"},
+            {"nodes", {{{"id", "hi"}, {"type", "message"}, {"text", "Hello from A"}}}}};
+  }
+  std::string cid_, visitor_id_, agent_token_, agent_id_, canned_id_, flow_id_, token_b_;
 };
 
 TEST_F(TenantIsolation, EveryEndpointWithAnotherWorkspacesIds_Is404AndChangesNothing) {
@@ -65,6 +73,10 @@ TEST_F(TenantIsolation, EveryEndpointWithAnotherWorkspacesIds_Is404AndChangesNot
       {"PATCH", "/canned/" + canned_id_, json{{"text", "pwned"}}},
       {"DELETE", "/canned/" + canned_id_, std::nullopt},
       {"GET", "/visitors/" + visitor_id_, std::nullopt},
+      {"GET", "/flows/" + flow_id_, std::nullopt},
+      {"PUT", "/flows/" + flow_id_, flow_def()},
+      {"DELETE", "/flows/" + flow_id_, std::nullopt},
+      {"POST", "/flows/" + flow_id_ + "/simulate", json::object()},
   };
   for (auto& c : calls) {
     auto r = http().request(c.method, api(c.path), c.body, token_b_);
@@ -72,7 +84,7 @@ TEST_F(TenantIsolation, EveryEndpointWithAnotherWorkspacesIds_Is404AndChangesNot
     EXPECT_EQ(r.raw_body.find("Hello, is anyone there?"), std::string::npos) << "data leaked: " << r.raw_body;
   }
   // B's own lists show nothing of A.
-  for (auto* path : {"/conversations", "/queue", "/visitors", "/canned", "/widgets"}) {
+  for (auto* path : {"/conversations", "/queue", "/visitors", "/canned", "/widgets", "/flows"}) {
     auto r = http().get(api(path), token_b_);
     ASSERT_EQ(r.status, 200) << path << ": " << r.describe();
     EXPECT_TRUE(r.body["items"].empty()) << path << ": " << r.describe();
@@ -88,6 +100,11 @@ TEST_F(TenantIsolation, EveryEndpointWithAnotherWorkspacesIds_Is404AndChangesNot
   EXPECT_TRUE(conv.body["labels"].empty());
   EXPECT_EQ(http().get(api("/widgets/" + site_key_), admin_token_).body["title"], "Chat with us");
   EXPECT_EQ(http().get(api("/canned"), admin_token_).body["items"][0]["text"], "Hello");
+  auto flow = http().get(api("/flows/" + flow_id_), admin_token_);
+  EXPECT_EQ(flow.body["version"], 1) << flow.describe();
+  // B may not put A's flow on its own widget either.
+  auto bw = http().post(api("/widgets"), json{{"name", "B site"}, {"bot_flow_id", flow_id_}}, token_b_);
+  EXPECT_EQ(bw.status, 400) << bw.describe();
   auto msgs = full_history(cid_);
   ASSERT_TRUE(msgs);
   EXPECT_EQ(msgs->size(), 1u);
