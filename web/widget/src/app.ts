@@ -47,6 +47,9 @@ export function mount(host: Host): AppHandle {
   const connection = h("p", { class: "line", role: "status" });
   const queue = h("p", { class: "line", role: "status", hidden: true });
   const typing = h("p", { class: "typing", "aria-live": "polite" });
+  // A bot's quick replies, under the log while its message is the latest one.
+  const replies = h("div", { class: "qr", role: "group", "aria-label": t("replies"), hidden: true });
+  let latest = -Infinity; // order of the latest message with a seq
   const subtitle = h("p", { class: "sub" });
   const soundButton = h("button", { type: "button", class: "ic", "aria-label": t("sound"), "aria-pressed": String(soundOn) }, icon(ICONS.bell));
   const endButton = h("button", { type: "button", class: "end", hidden: true }, t("endChat"));
@@ -54,7 +57,7 @@ export function mount(host: Host): AppHandle {
   const footer = h("div", { class: "foot" });
   const panel = h("div", { class: "w", role: "dialog", "aria-labelledby": "ttl", hidden: true },
     h("div", { class: "hd" }, h("div", { class: "ht" }, h("h2", { id: "ttl" }, config.title), subtitle), soundButton, endButton, minimize),
-    connection, queue, log.el, typing, footer);
+    connection, queue, log.el, replies, typing, footer);
   root.append(h("style", {}, PANEL_CSS), panel);
 
   const saved: Saved = state.read() ?? {};
@@ -120,9 +123,19 @@ export function mount(host: Host): AppHandle {
     }
   }
 
+  function showReplies(m: ChatMessage): void {
+    if (m.mine || m.order >= latest) {
+      if (m.order !== Infinity) latest = Math.max(latest, m.order);
+      const picks = m.mine ? [] : m.buttons ?? [];
+      replies.replaceChildren(...picks.map((b) => h("button", { type: "button", onclick: () => client.send(b.value) }, b.label)));
+      replies.hidden = picks.length === 0;
+    }
+  }
+
   function onMessage(m: ChatMessage, unseen: boolean): void {
     const atEnd = log.el.scrollHeight - log.el.scrollTop - log.el.clientHeight < 40;
     log.message(m);
+    showReplies(m);
     if (atEnd || m.mine) log.scrollToEnd();
     if (m.seq === undefined) typedHere.add(m.key);
     // Report each new message once: not the history a reload replays.
@@ -145,7 +158,7 @@ export function mount(host: Host): AppHandle {
     if (note) log.note(change, note);
     if (change.conversation !== client.conversation) return;
     subtitle.textContent = change.status === "active" ? t("chattingWith", name) : "";
-    endButton.hidden = change.status !== "waiting" && change.status !== "active";
+    endButton.hidden = change.status !== "waiting" && change.status !== "active" && change.status !== "bot";
   }
 
   function open(): void {

@@ -5,6 +5,7 @@ export type ConnectionState = "connecting" | "online" | "offline";
 export type Delivery = "pending" | "sent" | "read" | "failed";
 
 export interface Sender { kind: string; id?: string; name?: string }
+export interface QuickReply { label: string; value: string }
 export interface Attachment { id: string; name?: string; content_type?: string; size?: number; url?: string }
 
 export interface ChatMessage {
@@ -17,6 +18,7 @@ export interface ChatMessage {
   sender: Sender;
   text: string;
   attachments: Attachment[];
+  buttons?: QuickReply[]; // a bot's quick replies: picking one sends its value as a message
   delivery?: Delivery; // the visitor's own messages only
   error?: string; // the error code of a refused send
 }

@@ -229,6 +229,7 @@ export class VisitorClient {
         key: mine ? f.client_msg_id : `${cid}:${f.seq}`, order, conversation: cid, seq: f.seq, ts: f.ts, mine,
         sender: f.sender ?? { kind: "system" }, text: f.text ?? "", attachments: f.attachments ?? [],
       };
+      if (!mine && Array.isArray(f.buttons) && f.buttons.length) message.buttons = f.buttons;
       if (mine) {
         message.delivery = (this.readSeq.get(cid) ?? 0) >= f.seq ? "read" : "sent";
         this.own.set(message.key, message);
