@@ -39,7 +39,7 @@ struct open_conversation {  // sent to a fresh conversation together with its fi
   party visitor;
   // Outside the widget's business hours: answered at once by this system message.
   std::string offline_message;
-  std::optional<bot_start> bot;  // a bot answers first (no offline message then)
+  std::optional<bot_start> bot{};  // a bot answers first (no offline message then)
 };
 
 struct post_message {

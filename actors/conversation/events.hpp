@@ -28,7 +28,7 @@ struct message_posted {  // "message_posted" v1
   std::string text;
   std::string attachments = "[]";  // JSON array text
   bool private_note = false;       // "private": true in data and frame
-  std::string buttons;             // a bot's quick replies: JSON array text, "" for none
+  std::string buttons{};           // a bot's quick replies: JSON array text, "" for none
 };
 
 struct status_changed {  // "status_changed" v1
