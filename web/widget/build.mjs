@@ -1,7 +1,8 @@
 // Builds the widget into web/dist:
 //   widget.js              the loader, a classic script (IIFE) every page view loads
 //   widget/app-<hash>.js   the chat, an ES module the loader imports on the first open
-//   test/widget-client.mjs the protocol client and its backoff, for the unit tests (not served)
+//   test/widget-client.mjs the protocol client, its backoff and the quick replies' rule, for the
+//                          unit tests (not served)
 // Every served .js gets a .gz sibling (gzip -9) that the server can send as is.
 import { build } from "esbuild";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -38,7 +39,7 @@ await build({
 await build({
   ...common,
   minify: false,
-  stdin: { contents: 'export * from "./client"; export * from "./backoff";', resolveDir: join(here, "src"), loader: "ts" },
+  stdin: { contents: 'export * from "./client"; export * from "./backoff"; export * from "./quick-replies";', resolveDir: join(here, "src"), loader: "ts" },
   format: "esm",
   platform: "neutral",
   outfile: join(dist, "test", "widget-client.mjs"),

@@ -105,7 +105,7 @@ test("a widget setting saved in Settings shows in the widget config and the widg
     await host.close();
   }
 
-  for (const section of ["Team", "Canned replies", "Labels", "Routing"]) {
+  for (const section of ["Bots", "Team", "Canned replies", "Labels", "Routing"]) {
     await page.getByRole("navigation", { name: "Settings sections" }).getByRole("link", { name: section }).click();
     await page.getByRole("heading", { level: 2 }).first().waitFor();
     await assertAccessible(page, `settings (${section})`);

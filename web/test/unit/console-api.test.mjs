@@ -39,6 +39,16 @@ test("errors carry the server's code and message; a 401 ends the session", async
   await assert.rejects(api.post("/x"), { status: 429, retryAfter: "60" });
 });
 
+test("a refused flow names its node", async () => {
+  const { fetchImpl } = fakeFetch([
+    { status: 400, body: { error: { code: "bad_request", message: "node route: else is required", node: "route" } } },
+    { status: 400, body: { error: { code: "bad_request", message: "start is required" } } },
+  ]);
+  const api = createApi({ getToken: () => "tok", fetchImpl });
+  await assert.rejects(api.post("/flows", {}), { status: 400, message: "node route: else is required", node: "route" });
+  await assert.rejects(api.post("/flows", {}), (e) => e.node === undefined && e.message === "start is required");
+});
+
 test("a network failure is an ApiError with a readable message", async () => {
   const api = createApi({ getToken: () => null, fetchImpl: async () => { throw new TypeError("fetch failed"); } });
   await assert.rejects(api.get("/me"), { status: 0, code: "network" });

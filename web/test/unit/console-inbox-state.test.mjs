@@ -153,3 +153,22 @@ test("presence frames keep a colleague's name, state, load and capacity", () => 
   s = reduceInbox(s, frame({ type: "presence", user_id: "us_bob", name: "Bob", presence: "away", active: 2, capacity: 3 }));
   assert.deepEqual(s.presence.us_bob, { name: "Bob", presence: "away", active: 2, capacity: 3 });
 });
+
+test("conversations a bot has are listed under Open (not Mine), watched, and leave Open once handed off", () => {
+  let s = reduceInbox(initialInbox(), welcome({ conversations: [summary("cv_a", { updated_ts: 1 }), summary("cv_b", { status: "bot", agent: null, updated_ts: 2 })] }));
+  assert.deepEqual(tabItems(s, "open", {}).map((c) => c.id), ["cv_b", "cv_a"]);
+  assert.deepEqual(tabItems(s, "mine", {}).map((c) => c.id), ["cv_a"]);
+  assert.ok(conversationsToWatch(s).has("cv_b"));
+  // a bot's message is not a staff reply: it does not clear unread, and bot conversations raise no Open badge
+  s = reduceInbox(s, frame({ type: "message", conversation_id: "cv_b", seq: 3, ts: 3, sender: { kind: "visitor" }, text: "hi" }));
+  s = reduceInbox(s, frame({ type: "message", conversation_id: "cv_b", seq: 4, ts: 4, sender: { kind: "bot", id: "fl_1", name: "Shop bot" }, text: "Hello", buttons: [{ label: "A", value: "a" }] }));
+  assert.equal(s.conversations.cv_b.unread, 1);
+  assert.equal(s.conversations.cv_b.last_message.sender.kind, "bot");
+  assert.equal(tabBadges(s).open, 0);
+  // the queue names it before its status frame arrives: already out of Open
+  s = reduceInbox(s, frame({ type: "queue", total: 1, waiting: [{ conversation_id: "cv_b", position: 1, since_ts: 5, visitor: visitor("vi_cv_b", "Visitor"), last_text: "human" }] }));
+  assert.deepEqual(tabItems(s, "open", {}).map((c) => c.id), ["cv_a"]);
+  s = reduceInbox(s, frame({ type: "status", conversation_id: "cv_b", seq: 5, ts: 5, status: "waiting", agent: null, via: "handoff" }));
+  s = reduceInbox(s, frame({ type: "queue", total: 0, waiting: [] }));
+  assert.deepEqual(tabItems(s, "open", {}).map((c) => c.id), ["cv_a"]);
+});

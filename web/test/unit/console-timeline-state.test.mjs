@@ -51,3 +51,12 @@ test("receipts: staff messages read once the visitor's mark reaches them; notes 
   assert.equal(receiptFor({ kind: "message", seq: 1, sender: { kind: "visitor" } }, 9), null);
   assert.equal(receiptFor({ kind: "status", seq: 2 }, 9), null);
 });
+
+test("a bot's message keeps its sender and quick replies; other messages carry no buttons", () => {
+  const buttons = [{ label: "Orders", value: "orders" }];
+  let s = reduceTimeline(initialTimeline("cv"), { type: "frame", frame: msg(3, { sender: { kind: "bot", id: "fl_1", name: "Shop bot" }, buttons }) });
+  s = reduceTimeline(s, { type: "frame", frame: msg(4, { buttons: [] }) });
+  assert.deepEqual(s.entries[0].sender, { kind: "bot", id: "fl_1", name: "Shop bot" });
+  assert.deepEqual(s.entries[0].buttons, buttons);
+  assert.equal("buttons" in s.entries[1], false);
+});

@@ -38,3 +38,12 @@ test("mistakes are caught before saving", () => {
 test("the embed snippet is the one-line script tag", () => {
   assert.equal(embedSnippet("https://chat.example", "wk_1"), '<script src="https://chat.example/widget.js" data-site-key="wk_1" async></script>');
 });
+
+test("the bot flow: none is null, a pick patches bot_flow_id, going back to none patches null", () => {
+  const d = draftFromWidget(widget);
+  assert.equal(d.bot_flow_id, "");
+  assert.deepEqual(patchBody(widget, { ...d, bot_flow_id: "fl_1" }), { bot_flow_id: "fl_1" });
+  const withBot = { ...widget, bot_flow_id: "fl_1" };
+  assert.deepEqual(patchBody(withBot, draftFromWidget(withBot)), {});
+  assert.deepEqual(patchBody(withBot, { ...draftFromWidget(withBot), bot_flow_id: "" }), { bot_flow_id: null });
+});

@@ -2,13 +2,14 @@
 // It owns the protocol client and ties it to the views: log, composer or prechat form, the
 // connection and queue status lines, unread count, sound, focus and keyboard.
 import { VisitorClient } from "./client";
-import type { Attachment, ChatMessage, ClientEvent, Saved, StatusChange } from "./client-types";
+import type { Attachment, ChatMessage, ClientEvent, QuickReply, Saved, StatusChange } from "./client-types";
 import { Composer } from "./composer";
 import { h, icon, ICONS } from "./dom";
 import { STORAGE_PREFIX, type AppHandle, type Host, type Identity } from "./host";
 import { translator } from "./i18n";
 import { LogView } from "./log-view";
 import { prechatForm } from "./prechat";
+import { QuickReplies } from "./quick-replies";
 import { chime } from "./sound";
 import { PANEL_CSS } from "./styles";
 import { upload } from "./upload";
@@ -47,9 +48,10 @@ export function mount(host: Host): AppHandle {
   const connection = h("p", { class: "line", role: "status" });
   const queue = h("p", { class: "line", role: "status", hidden: true });
   const typing = h("p", { class: "typing", "aria-live": "polite" });
-  // A bot's quick replies, under the log while its message is the latest one.
+  // A bot's quick replies, at the end of the log while its message is the latest (quick-replies.ts).
   const replies = h("div", { class: "qr", role: "group", "aria-label": t("replies"), hidden: true });
-  let latest = -Infinity; // order of the latest message with a seq
+  const quick = new QuickReplies();
+  let shownReplies: QuickReply[] = [];
   const subtitle = h("p", { class: "sub" });
   const soundButton = h("button", { type: "button", class: "ic", "aria-label": t("sound"), "aria-pressed": String(soundOn) }, icon(ICONS.bell));
   const endButton = h("button", { type: "button", class: "end", hidden: true }, t("endChat"));
@@ -57,7 +59,8 @@ export function mount(host: Host): AppHandle {
   const footer = h("div", { class: "foot" });
   const panel = h("div", { class: "w", role: "dialog", "aria-labelledby": "ttl", hidden: true },
     h("div", { class: "hd" }, h("div", { class: "ht" }, h("h2", { id: "ttl" }, config.title), subtitle), soundButton, endButton, minimize),
-    connection, queue, log.el, replies, typing, footer);
+    connection, queue, log.el, typing, footer);
+  log.el.append(replies);
   root.append(h("style", {}, PANEL_CSS), panel);
 
   const saved: Saved = state.read() ?? {};
@@ -123,19 +126,20 @@ export function mount(host: Host): AppHandle {
     }
   }
 
-  function showReplies(m: ChatMessage): void {
-    if (m.mine || m.order >= latest) {
-      if (m.order !== Infinity) latest = Math.max(latest, m.order);
-      const picks = m.mine ? [] : m.buttons ?? [];
-      replies.replaceChildren(...picks.map((b) => h("button", { type: "button", onclick: () => client.send(b.value) }, b.label)));
-      replies.hidden = picks.length === 0;
-    }
+  // A pick goes the composer's way (outbox, ack, dedupe by client_msg_id), and hides the replies.
+  function showReplies(picks: QuickReply[]): void {
+    if (picks === shownReplies) return;
+    shownReplies = picks;
+    const hadFocus = replies.contains(root.activeElement);
+    replies.replaceChildren(...picks.map((b) => h("button", { type: "button", onclick: () => client.send(b.value) }, b.label)));
+    replies.hidden = picks.length === 0;
+    if (hadFocus) composer.input.focus();
   }
 
   function onMessage(m: ChatMessage, unseen: boolean): void {
     const atEnd = log.el.scrollHeight - log.el.scrollTop - log.el.clientHeight < 40;
     log.message(m);
-    showReplies(m);
+    showReplies(quick.message(m));
     if (atEnd || m.mine) log.scrollToEnd();
     if (m.seq === undefined) typedHere.add(m.key);
     // Report each new message once: not the history a reload replays.
@@ -156,6 +160,7 @@ export function mount(host: Host): AppHandle {
     const name = change.agent?.name || t("someone");
     const note = change.status === "active" ? t("joined", name) : change.status === "closed" ? t("ended") : change.status === "waiting" ? t("waiting") : "";
     if (note) log.note(change, note);
+    showReplies(quick.status(change));
     if (change.conversation !== client.conversation) return;
     subtitle.textContent = change.status === "active" ? t("chattingWith", name) : "";
     endButton.hidden = change.status !== "waiting" && change.status !== "active" && change.status !== "bot";

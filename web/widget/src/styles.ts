@@ -27,7 +27,7 @@ export const PANEL_CSS =
   ".err{margin:4px 0 0;color:#b91c1c;font-size:12px}.me .err{background:#fff;padding:2px 6px;border-radius:6px}" +
   ".err button{border:1px solid;background:#fff;border-radius:4px;margin-left:4px;padding:0 6px}" +
   ".typing{margin:0;padding:0 16px;min-height:18px;font-size:12px;color:#595959}" +
-  ".qr{display:flex;flex-wrap:wrap;gap:6px;padding:4px 16px}.qr button{border:1px solid var(--p);color:var(--p);background:#fff;border-radius:14px;padding:4px 12px;font:inherit;cursor:pointer}" +
+  ".qr{display:flex;flex-wrap:wrap;gap:6px;padding-top:8px}.qr button{border:1px solid var(--p);color:var(--p);background:#fff;border-radius:14px;padding:4px 12px;font:inherit;cursor:pointer}" +
   ".foot{border-top:1px solid #e5e7eb;padding:8px}" +
   ".compose{display:flex;align-items:flex-end;gap:4px}.compose .ic{color:#374151}" +
   "textarea,input{flex:1;width:100%;border:1px solid #767b85;border-radius:8px;padding:8px 10px;font:inherit;color:inherit;background:#fff}" +

@@ -12,6 +12,9 @@ import { navigate, BASE } from "./router.js";
 
 const FIRST_PAGE = 50;
 const PAGE = 200;
+// No frame tells staff that a bot started a conversation (it is not in the queue), so the list
+// of what bots have is asked for again this often; once known, each is followed live.
+const BOT_POLL_MS = 20_000;
 
 export function createConsoleSession({ session, onSignedOut }) {
   let ended = false;
@@ -86,6 +89,7 @@ export function createConsoleSession({ session, onSignedOut }) {
 
   // Keep the socket subscribed to what the inbox shows live (and summaries of queue entries).
   let syncTimer = null;
+  let botTimer = null;
   function syncSubscriptions() {
     syncTimer = null;
     const state = store.getState();
@@ -109,6 +113,20 @@ export function createConsoleSession({ session, onSignedOut }) {
     if (!syncTimer) syncTimer = setTimeout(syncSubscriptions, 200);
   });
 
+  async function refreshBots() {
+    try {
+      const page = await api.get("/conversations", { status: "bot", limit: PAGE });
+      store.dispatch({ type: "loaded", items: page.items });
+      if (page.next_cursor) return;
+      // One listed as the bot's that the answer lacks has moved on (handed off or closed): look it up.
+      const listed = new Set(page.items.map((c) => c.id));
+      for (const c of Object.values(store.getState().conversations))
+        if (c.status === "bot" && !listed.has(c.id)) fetchSummary(c.id);
+    } catch {
+      // the next poll tries again
+    }
+  }
+
   async function loadLists() {
     const waiting = api.get("/conversations", { status: "waiting", limit: PAGE })
       .then((p) => store.dispatch({ type: "loaded", items: p.items, list: "waiting" }));
@@ -119,7 +137,7 @@ export function createConsoleSession({ session, onSignedOut }) {
         return forEachPage(api, "/conversations", { status: "active", limit: PAGE, cursor: first.next_cursor }, (items) =>
           store.dispatch({ type: "loaded", items }));
     });
-    await Promise.allSettled([waiting, open]);
+    await Promise.allSettled([waiting, open, refreshBots()]);
   }
 
   return {
@@ -138,10 +156,12 @@ export function createConsoleSession({ session, onSignedOut }) {
       socket.start();
       loadLists();
       updateTitle();
+      botTimer = setInterval(refreshBots, BOT_POLL_MS);
     },
     stop() {
       unsubscribeStore();
       if (syncTimer) clearTimeout(syncTimer);
+      clearInterval(botTimer);
       socket.stop();
     },
     setFocused(id) {

@@ -26,7 +26,7 @@ function ConversationRow({ c, selected, typing, now, tab, rowProps }) {
   const preview = typing ? "typing…" : previewOf(c);
   const age = formatAge(c.status === "waiting" ? (c.since_ts ?? c.updated_ts) : c.updated_ts, now);
   const unread = c.unread ?? 0;
-  const extra = [unread ? `${unread} unread` : "", c.status === "waiting" ? `waiting ${age}` : ""].filter(Boolean).join(", ");
+  const extra = [unread ? `${unread} unread` : "", c.status === "waiting" ? `waiting ${age}` : "", c.status === "bot" ? "with the bot" : ""].filter(Boolean).join(", ");
   return (
     <li {...rowProps} class={`conversation-row${selected ? " selected" : ""}${unread ? " unread" : ""}`}
       aria-label={`${name}: ${preview}${extra ? ` (${extra})` : ""}`}>
@@ -40,6 +40,7 @@ function ConversationRow({ c, selected, typing, now, tab, rowProps }) {
           <span class={`row-preview${typing ? " typing" : ""}`}>{preview}</span>
           <span class="row-meta">
             {c.status === "waiting" && c.position ? <span class="chip queue">#{c.position} in queue</span> : null}
+            {c.status === "bot" ? <span class="chip bot">Bot</span> : null}
             {tab === "open" && c.agent ? <span class="chip">{c.agent.name}</span> : null}
             {(c.labels ?? []).slice(0, 3).map((l) => <span key={l} class="chip label">{l}</span>)}
           </span>
@@ -107,8 +108,13 @@ export function ConversationList({ selectedId, tab, onTab }) {
   const fetchPage = useCallback(async (cursor) => {
     setPaging((p) => ({ ...p, key, loading: true }));
     try {
-      const page = await api.get("/conversations", { status: TAB_STATUS[tab], q: query.trim(), label, limit: 50, cursor });
+      const filter = { q: query.trim(), label, limit: 50 };
+      // Open shows what bots have too: their first page of matches comes with the first page.
+      const bots = tab === "open" && !cursor ? api.get("/conversations", { ...filter, status: "bot" }).catch(() => null) : null;
+      const page = await api.get("/conversations", { ...filter, status: TAB_STATUS[tab], cursor });
       store.dispatch({ type: "loaded", items: page.items, list: tab === "closed" ? "closed" : undefined });
+      const botPage = await bots;
+      if (botPage) store.dispatch({ type: "loaded", items: botPage.items });
       setPaging((p) => (p.key === key ? { key, cursor: page.next_cursor, done: !page.next_cursor, loading: false } : p));
     } catch {
       setPaging((p) => (p.key === key ? { ...p, loading: false, done: true } : p));

@@ -75,7 +75,7 @@ export function ConversationView({ id, onAccepted }) {
           </p>
         </div>
         <div class="conversation-actions">
-          {conv.status === "waiting" && (
+          {(conv.status === "waiting" || conv.status === "bot") && (
             <button type="button" class="button primary small" disabled={!!busy}
               onClick={() => act("accept", () => api.post(`/conversations/${id}/accept`)).then((ok) => ok && onAccepted())}>Accept</button>
           )}

@@ -1,5 +1,6 @@
 // The conversation's messages (role log): day separators, status lines, private notes,
-// attachments, delivery and read receipts, and the agent's pending messages. Scrolling near the
+// attachments, a bot's messages (its name, a "Bot" badge, the quick replies it offered),
+// delivery and read receipts, and the agent's pending messages. Scrolling near the
 // top loads older pages without moving what is on screen; new messages stick to the bottom
 // only when the agent was already there (else a "new messages" button appears).
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
@@ -16,7 +17,10 @@ function Linkified({ text }) {
 
 function statusText(e) {
   const who = e.agent?.name ?? "an agent";
-  if (e.status === "waiting") return { open: "Waiting in the queue", reopen: "Reopened by the visitor: back in the queue", requeue: "Back in the queue: the agent went offline" }[e.via] ?? "Waiting in the queue";
+  if (e.status === "waiting") return { open: "Waiting in the queue", reopen: "Reopened by the visitor: back in the queue", requeue: "Back in the queue: the agent went offline",
+    handoff: "Handed over by the bot: waiting in the queue", escalate: "The visitor asked for a person: waiting in the queue" }[e.via] ?? "Waiting in the queue";
+  if (e.status === "bot") return "A bot answers";
+  if (e.status === "closed" && e.via === "bot") return "Closed by the bot";
   if (e.status === "active") return { assign: `Assigned to ${who}`, transfer: `Transferred to ${who}` }[e.via] ?? `Accepted by ${who}`;
   if (e.status === "closed") return "Conversation closed";
   return e.status;
@@ -29,7 +33,7 @@ function Receipt({ state }) {
 
 function MessageEntry({ e, visitorName, readSeq, now, onRetry }) {
   const kind = e.sender?.kind ?? "system";
-  const name = kind === "visitor" ? visitorName : e.sender?.name ?? "System";
+  const name = kind === "visitor" ? visitorName : e.sender?.name || (kind === "bot" ? "Bot" : "System");
   const receipt = e.pending ? null : receiptFor(e, readSeq);
   return (
     <li class={`message ${kind}${e.private ? " note" : ""}${e.pending ? ` pending ${e.pending}` : ""}`}>
@@ -37,9 +41,15 @@ function MessageEntry({ e, visitorName, readSeq, now, onRetry }) {
         {e.private && <span class="note-tag">Private note · only staff see this</span>}
         {e.text && <p class="text"><Linkified text={e.text} /></p>}
         <Attachments items={e.attachments} />
+        {e.buttons && (
+          <p class="quick-replies"><span class="visually-hidden">Quick replies offered: </span>
+            {e.buttons.map((b, i) => <span key={i} class="chip" title={`Sends "${b.value}"`}>{b.label}</span>)}
+          </p>
+        )}
       </div>
       <div class="message-meta">
         <span class="sender">{name}</span>
+        {kind === "bot" && <span class="chip bot">Bot</span>}
         <time dateTime={new Date(e.ts).toISOString()}>{formatMessageTime(e.ts, now)}</time>
         {receipt && <Receipt state={receipt} />}
         {e.pending === "sending" && <span class="receipt">Sending…</span>}

@@ -1,13 +1,14 @@
 // The HTTP API (/api/v1, same origin) for the console: JSON in and out, the session's bearer
-// token, errors as ApiError with the server's code. A 401 on any call ends the session (the
+// token, errors as ApiError with the server's code (and `node`, the flow node a 400 names). A 401 on any call ends the session (the
 // app goes back to the login screen with a message), whatever screen made the call.
 
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfter) {
+  constructor(status, code, message, retryAfter, node) {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.node = node;
   }
 }
 
@@ -39,14 +40,16 @@ export function createApi({ base = "/api/v1", getToken, onUnauthorized, fetchImp
     if (!res.ok) {
       let code = "http_error";
       let message = `HTTP ${res.status}`;
+      let node;
       try {
         const j = await res.json();
         code = j.error?.code ?? code;
         message = j.error?.message ?? message;
+        node = j.error?.node || undefined;
       } catch {
         // not JSON: keep the status line
       }
-      throw new ApiError(res.status, code, message, res.headers.get("Retry-After"));
+      throw new ApiError(res.status, code, message, res.headers.get("Retry-After"), node);
     }
     if (raw) return res;
     const text = await res.text();

@@ -184,9 +184,11 @@ const byUpdatedDesc = (a, b) => (b.updated_ts ?? 0) - (a.updated_ts ?? 0) || (a.
 export function tabItems(state, tab, filters) {
   if (tab === "waiting") return waitingItems(state, filters);
   const meId = state.me?.id;
+  // Open lists what a bot has too; one the queue names was handed off (its status frame may lag).
+  const queued = tab === "open" ? new Set(state.queue.waiting.map((w) => w.conversation_id)) : null;
   const keep = {
     mine: (c) => c.status === "active" && c.agent?.id === meId,
-    open: (c) => c.status === "active",
+    open: (c) => c.status === "active" || (c.status === "bot" && !queued.has(c.id)),
     closed: (c) => c.status === "closed",
   }[tab];
   if (!keep) return [];
@@ -225,11 +227,11 @@ export function labelsInUse(state) {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([label, count]) => ({ label, count }));
 }
 
-/** Conversations the agent socket should watch: the head of the queue and the open ones. */
+/** Conversations the agent socket should watch: the head of the queue and the open ones (a bot's too). */
 export function conversationsToWatch(state, limit = 1000, queueHead = 100) {
   const ids = new Set();
   for (const w of state.queue.waiting.slice(0, queueHead)) ids.add(w.conversation_id);
-  const active = Object.values(state.conversations).filter((c) => c.status === "active").sort(byUpdatedDesc);
+  const active = Object.values(state.conversations).filter((c) => c.status === "active" || c.status === "bot").sort(byUpdatedDesc);
   for (const c of active) {
     if (ids.size >= limit) break;
     ids.add(c.id);

@@ -32,7 +32,8 @@ function toEntry(frame) {
   return frame.type === "status"
     ? { kind: "status", seq: frame.seq, ts: frame.ts, status: frame.status, agent: frame.agent, via: frame.via }
     : { kind: "message", seq: frame.seq, ts: frame.ts, client_msg_id: frame.client_msg_id, sender: frame.sender,
-        text: frame.text ?? "", attachments: frame.attachments ?? [], private: !!frame.private };
+        text: frame.text ?? "", attachments: frame.attachments ?? [], private: !!frame.private,
+        ...(Array.isArray(frame.buttons) && frame.buttons.length ? { buttons: frame.buttons } : {}) };
 }
 
 function settlePending(pending, entries) {

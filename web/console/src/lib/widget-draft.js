@@ -22,6 +22,7 @@ export function draftFromWidget(w) {
     prechat_enabled: !!w.prechat?.enabled,
     prechat_fields: (w.prechat?.fields ?? []).map((f) => ({ ...f })),
     allowed_origins: (w.allowed_origins ?? ["*"]).join("\n"),
+    bot_flow_id: w.bot_flow_id ?? "", // "": no bot
     hours_enabled: !!hours,
     timezone: hours?.timezone ?? "",
     days: Object.fromEntries(DAYS.map((d) => [d, (hours?.days?.[d] ?? []).map((r) => r.join("-")).join(", ")])),
@@ -58,6 +59,7 @@ export function widgetFromDraft(d) {
     prechat: { enabled: d.prechat_enabled, fields: d.prechat_fields.map((f) => ({ name: f.name.trim(), label: f.label.trim(), type: f.type, required: !!f.required })) },
     allowed_origins: d.allowed_origins.split(/\s+/).map((s) => s.trim()).filter(Boolean),
     business_hours: d.hours_enabled ? { timezone: d.timezone.trim(), days } : null,
+    bot_flow_id: d.bot_flow_id || null,
   };
 }
 

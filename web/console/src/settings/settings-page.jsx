@@ -1,5 +1,6 @@
-// Settings: the widget builder, canned replies and labels for any staff member; team and
-// routing for admins (the server refuses agents there, so agents do not see them).
+// Settings: the widget builder, bots (agents read and simulate, admins edit), canned replies and
+// labels for any staff member; team and routing for admins (the server refuses agents there, so
+// agents do not see them).
 import { useConsole } from "../app/context.js";
 import { BASE, linkClick } from "../app/router.js";
 import { WidgetBuilder } from "./widget-builder.jsx";
@@ -7,9 +8,11 @@ import { TeamSettings } from "./team-settings.jsx";
 import { CannedSettings } from "./canned-settings.jsx";
 import { LabelSettings } from "./label-settings.jsx";
 import { RoutingSettings } from "./routing-settings.jsx";
+import { BotSettings } from "./bot-settings.jsx";
 
 const SECTIONS = [
   { key: "widgets", label: "Widgets", Component: WidgetBuilder },
+  { key: "bots", label: "Bots", Component: BotSettings },
   { key: "team", label: "Team", Component: TeamSettings, admin: true },
   { key: "canned", label: "Canned replies", Component: CannedSettings },
   { key: "labels", label: "Labels", Component: LabelSettings },

@@ -1,5 +1,5 @@
-// The widget builder: pick or create a widget, edit it with a live preview, copy its embed
-// snippet, save with PATCH /widgets/{site_key} (only the fields that changed).
+// The widget builder: pick or create a widget, edit it with a live preview, choose its bot flow,
+// copy its embed snippet, save with PATCH /widgets/{site_key} (only the fields that changed).
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { useConsole } from "../app/context.js";
 import { draftFromWidget, embedSnippet, patchBody, validateDraft } from "../lib/widget-draft.js";
@@ -34,6 +34,24 @@ function ColorField({ label, value, onInput, error }) {
   );
 }
 
+// None, or one of the workspace's flows (a flow deleted since stays listed while the widget names it).
+function BotFlowField({ value, flows, onInput }) {
+  const known = !value || !flows || flows.some((f) => f.id === value);
+  return (
+    <div class="field">
+      <label for="f-bot-flow">Bot flow</label>
+      <select id="f-bot-flow" value={value} onChange={(e) => onInput(e.currentTarget.value)} aria-describedby="f-bot-flow-hint">
+        <option value="">None</option>
+        {(flows ?? []).map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
+        {!known && <option value={value}>A deleted flow</option>}
+      </select>
+      <small id="f-bot-flow-hint" class="hint">
+        {flows === null ? "Loading flows…" : "A bot answers new conversations first and hands them to a person when the flow says so. Flows are made under Bots."}
+      </small>
+    </div>
+  );
+}
+
 function EmbedSnippet({ siteKey }) {
   const snippet = embedSnippet(location.origin, siteKey);
   const [copied, setCopied] = useState("");
@@ -64,12 +82,14 @@ export function WidgetBuilder() {
   const [status, setStatus] = useState({ text: "", error: false });
   const [saving, setSaving] = useState(false);
   const [previewOffline, setPreviewOffline] = useState(false);
+  const [flows, setFlows] = useState(null);
 
   useEffect(() => {
     api.get("/widgets").then((r) => {
       setWidgets(r.items);
       if (r.items.length) select(r.items[0]);
     }, (e) => setStatus({ text: e.message, error: true }));
+    api.get("/flows").then((r) => setFlows(r.items), () => setFlows([]));
   }, [api]);
 
   const select = (w) => {
@@ -151,6 +171,10 @@ export function WidgetBuilder() {
             <legend>Messages</legend>
             <TextField label="Welcome message" multiline rows={2} value={draft.welcome_message} onInput={set("welcome_message")} error={errors.welcome_message} />
             <TextField label="Offline message" multiline rows={2} value={draft.offline_message} onInput={set("offline_message")} error={errors.offline_message} hint="Shown outside business hours." />
+          </fieldset>
+          <fieldset>
+            <legend>Bot</legend>
+            <BotFlowField value={draft.bot_flow_id} flows={flows} onInput={set("bot_flow_id")} />
           </fieldset>
           <PrechatFields draft={draft} setDraft={setDraft} error={errors.prechat_fields} />
           <BusinessHours draft={draft} setDraft={setDraft} errors={errors} />
