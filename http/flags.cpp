@@ -41,6 +41,8 @@ const flag kFlags[] = {
     {"workspace-name", "SWITCHBOARD_WORKSPACE_NAME", "Default", "name of the workspace that add-workspace creates"},
     {"geoip-db", "SWITCHBOARD_GEOIP_DB", "", "MaxMind DB (.mmdb, City or Country) for visitors' country and city; empty: \"unknown\""},
     {"web-dir", "SWITCHBOARD_WEB_DIR", SWITCHBOARD_DEFAULT_WEB_DIR, "the built browser apps (web/dist): /widget.js and /console/"},
+    {"allow-private-egress", "SWITCHBOARD_ALLOW_PRIVATE_EGRESS", "false", "let bot webhooks and integrations reach private, loopback and link-local addresses (tests, private networks)"},
+    {"egress-timeout-ms", "SWITCHBOARD_EGRESS_TIMEOUT_MS", "10000", "whole-request timeout of outbound HTTP calls (bot webhooks)"},
     {"upload-max-bytes", "SWITCHBOARD_UPLOAD_MAX_BYTES", "10485760", "largest file upload (POST /api/v1/files) accepted, in bytes; bigger gets 413"},
 };
 
@@ -84,7 +86,7 @@ bool parse_flags(int argc, char** argv, std::map<std::string, std::string>& out,
     if (auto eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
-    } else if (name == "rebuild-projections") {
+    } else if (name == "rebuild-projections" || name == "allow-private-egress") {
       value = "true";
     } else if (i + 1 < argc) {
       value = argv[++i];

@@ -22,6 +22,8 @@
 #include "events/group_commit_writer.hpp"
 #include "events/log.hpp"
 #include "http/flags.hpp"
+#include "integrations/egress.hpp"
+#include "integrations/flow_webhooks.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "http/staff_sockets.hpp"
@@ -115,6 +117,12 @@ int main(int argc, char** argv) {
   unsigned long long upload_max = 0;  // uploads are held in memory while read: at most 1 GiB
   if (!to_uint(f["upload-max-bytes"], 1ull << 30, upload_max) || upload_max == 0) {
     std::fprintf(stderr, "--upload-max-bytes is 1 to 1073741824 (see --help)\n");
+    return 2;
+  }
+
+  unsigned long long egress_timeout = 0;
+  if (!to_uint(f["egress-timeout-ms"], 600000, egress_timeout) || egress_timeout < 100) {
+    std::fprintf(stderr, "--egress-timeout-ms is 100 to 600000 (see --help)\n");
     return 2;
   }
 
@@ -240,8 +248,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load the bot flows: %s\n", s.message().c_str());
     return 1;
   }
+  sb::integrations::egress_options egress_opts;
+  egress_opts.allow_private = f["allow-private-egress"] == "true" || f["allow-private-egress"] == "1";
+  egress_opts.request_timeout = std::chrono::milliseconds(egress_timeout);
+  sb::integrations::egress_client egress{egress_opts};
   sb::chat_options chat_opts;
   chat_opts.flows = &flows;
+  chat_opts.call_webhook = sb::integrations::make_flow_webhook_caller(egress, [&stats](bool ok) {
+    (ok ? stats.flow_webhooks_ok_total : stats.flow_webhooks_failed_total)->Increment();
+  });
   chat_opts.caf_threads = static_cast<unsigned>(actor_threads);
   chat_opts.actor_idle = std::chrono::seconds(idle);
   chat_opts.agent_grace = std::chrono::seconds(agent_grace);
@@ -310,6 +325,7 @@ int main(int argc, char** argv) {
   file_pool.stop();  // uploads in flight reach the writer, which completes them below
   crypto.stop();
   readers.stop();    // hydrations in flight still reach their (living) actors
+  egress.shutdown(); // calls in flight fail (their runs go on); later ones fail at once
   writer.stop();     // completes every queued append; their actors are still alive
   chat.reset();      // then stops every actor
   history.stop();

@@ -19,6 +19,8 @@ namespace sb::http {
   COUNTER(ws_frames_out_total, "WebSocket frames sent")                                      \
   COUNTER(ws_slow_consumers_closed_total, "Sockets closed because their backlog passed the bound") \
   COUNTER(ws_idle_dropped_total, "Sockets dropped because the peer was silent past the idle timeout") \
+  COUNTER(flow_webhooks_ok_total, "Bot flow webhook calls answered with 2xx JSON")            \
+  COUNTER(flow_webhooks_failed_total, "Bot flow webhook calls refused, failed, timed out or not JSON") \
   GAUGE(live_actors, "Conversation actors in memory")                                        \
   GAUGE(projection_lag_events, "Log events not yet applied by the history projection")       \
   GAUGE(log_position, "Position of the last durable event")
