@@ -44,13 +44,8 @@ events::status directory::load() {
   for (auto& id_json : ids) {
     std::string id = id_json.get<std::string>();
     std::vector<events::envelope> evs;
-    std::uint64_t after = 0;
-    for (;;) {
-      auto before = evs.size();
-      if (auto st = log_.read_stream("workspace/" + id, after, 1024, evs); !st) return st;
-      if (evs.size() == before) break;
-      after = evs.back().seq;
-    }
+    if (auto st = log_.read_whole_stream("workspace/" + id, evs); !st) return st;
+    std::uint64_t after = evs.empty() ? 0 : evs.back().seq;
     std::unique_lock lock{mutex_};
     auto& w = workspaces_[id];
     w.id = id;

@@ -15,14 +15,16 @@ namespace {
   return true;
 }();
 
-std::string b64(const unsigned char* data, std::size_t n) {
+}  // namespace
+
+std::string base64url_encode(const unsigned char* data, std::size_t n) {
   std::string out(sodium_base64_encoded_len(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
   sodium_bin2base64(out.data(), out.size(), data, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(std::strlen(out.c_str()));
   return out;
 }
 
-std::optional<std::string> unb64(std::string_view in) {
+std::optional<std::string> base64url_decode(std::string_view in) {
   std::string out(in.size(), '\0');
   std::size_t len = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(),
@@ -33,7 +35,6 @@ std::optional<std::string> unb64(std::string_view in) {
   return out;
 }
 
-}  // namespace
 
 token_signer::token_signer(std::string key) : key_(std::move(key)) {
   if (key_.size() != crypto_auth_hmacsha256_KEYBYTES)
@@ -48,11 +49,11 @@ std::string token_signer::generate_key() {
 
 std::string token_signer::issue(const nlohmann::json& claims) const {
   auto body = claims.dump();
-  auto head = b64(reinterpret_cast<const unsigned char*>(body.data()), body.size());
+  auto head = base64url_encode(reinterpret_cast<const unsigned char*>(body.data()), body.size());
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(head.data()), head.size(),
                          reinterpret_cast<const unsigned char*>(key_.data()));
-  return head + "." + b64(mac, sizeof mac);
+  return head + "." + base64url_encode(mac, sizeof mac);
 }
 
 std::optional<nlohmann::json> token_signer::verify(std::string_view token,
@@ -61,14 +62,14 @@ std::optional<nlohmann::json> token_signer::verify(std::string_view token,
   auto dot = token.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
   auto head = token.substr(0, dot);
-  auto mac = unb64(token.substr(dot + 1));
+  auto mac = base64url_decode(token.substr(dot + 1));
   if (!mac || mac->size() != crypto_auth_hmacsha256_BYTES) return std::nullopt;
   if (crypto_auth_hmacsha256_verify(reinterpret_cast<const unsigned char*>(mac->data()),
                                     reinterpret_cast<const unsigned char*>(head.data()),
                                     head.size(),
                                     reinterpret_cast<const unsigned char*>(key_.data())) != 0)
     return std::nullopt;
-  auto body = unb64(head);
+  auto body = base64url_decode(head);
   if (!body) return std::nullopt;
   auto claims = nlohmann::json::parse(*body, nullptr, false);
   if (claims.is_discarded() || !claims.is_object() || !claims.contains("exp") ||

@@ -28,6 +28,9 @@ class token_signer {
 
 std::string hash_password(const std::string& password);  // slow on purpose (~70 ms)
 bool verify_password(const std::string& hash, const std::string& password);
+// URL-safe base64 without padding.
+std::string base64url_encode(const unsigned char* data, std::size_t n);
+std::optional<std::string> base64url_decode(std::string_view in);
 std::string random_id(std::string_view prefix, std::size_t bytes = 12);
 std::int64_t unix_ms();
 

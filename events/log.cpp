@@ -94,6 +94,16 @@ std::uint64_t event_log::stream_head(const std::string& stream) const {
   return keys::get_u64(key.substr(stream.size() + 1));
 }
 
+status event_log::read_whole_stream(const std::string& stream, std::vector<envelope>& out) const {
+  std::uint64_t after = 0;
+  for (;;) {
+    auto before = out.size();
+    if (auto st = read_stream(stream, after, 1024, out); !st) return st;
+    if (out.size() == before) return {};
+    after = out.back().seq;
+  }
+}
+
 status event_log::read_stream(const std::string& stream, std::uint64_t after_seq,
                               std::size_t limit, std::vector<envelope>& out) const {
   auto upper = keys::stream_upper_bound(stream);

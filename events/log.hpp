@@ -42,6 +42,8 @@ class event_log {
   // Events of `stream` with seq > after_seq, ascending, at most `limit`.
   status read_stream(const std::string& stream, std::uint64_t after_seq, std::size_t limit,
                      std::vector<envelope>& out) const;
+  // Every event of `stream`, ascending (start-up loads of small aggregates).
+  status read_whole_stream(const std::string& stream, std::vector<envelope>& out) const;
   // Highest seq of `stream` (0 for a new stream).
   std::uint64_t stream_head(const std::string& stream) const;
   // Names of the streams that start with `prefix` ("" = all), ascending, each once. One seek

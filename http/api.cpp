@@ -1,6 +1,7 @@
 #include "http/api.hpp"
 
 #include "http/api_support.hpp"
+#include "integrations/webhooks/outbox.hpp"
 #include "http/static_files.hpp"
 
 #include <algorithm>
@@ -83,6 +84,7 @@ void route_request(app& a, api_request req, respond_fn respond) {
   }
   if (req.path == "/metrics") {
     a.stats.live_actors->Set(static_cast<double>(a.chat.live_actors()));
+    if (a.outbox) a.stats.webhook_backlog_events->Set(static_cast<double>(a.outbox->backlog()));
     auto pos = a.writer.last_position();
     a.stats.log_position->Set(static_cast<double>(pos));
     a.stats.projection_lag_events->Set(static_cast<double>(pos - std::min(pos, a.history.applied_position())));
@@ -135,6 +137,7 @@ void route_request(app& a, api_request req, respond_fn respond) {
   if (area == "workspace") return handle_workspace(a, *s, req, parts, std::move(respond));
   if (area == "canned") return handle_canned(a, *s, req, parts, std::move(respond));
   if (area == "flows") return handle_flows(a, *s, req, parts, std::move(respond));
+  if (area == "webhooks") return handle_webhooks(a, *s, req, parts, std::move(respond));
   respond(error(errc::not_found, "no such endpoint"));
 }
 

@@ -32,6 +32,10 @@ class history_projection;
 namespace files {
 class file_store;
 }
+namespace integrations {
+class webhook_directory;
+class webhook_outbox;
+}  // namespace integrations
 namespace bots {
 class flow_directory;
 }
@@ -82,6 +86,8 @@ struct app {
   projections::stats_projection* stats_model = nullptr;  // /stats and watch_stats
   stats_watchers* stats_watch = nullptr;                 // pushes `stats` to agent sockets
   bots::flow_directory* flows = nullptr;                 // /flows and the widgets' bots
+  integrations::webhook_directory* webhooks = nullptr;   // /webhooks
+  integrations::webhook_outbox* outbox = nullptr;        // their delivery logs, redelivery
 };
 
 // A staff member authenticated by a bearer token.

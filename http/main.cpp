@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -16,6 +17,7 @@
 #include "actors/directory.hpp"
 #include "actors/files/file_store.hpp"
 #include "actors/tokens.hpp"
+#include "actors/vault.hpp"
 #include "actors/visitors/geoip.hpp"
 #include "actors/visitors/visitor_directory.hpp"
 #include "events/blocking_pool.hpp"
@@ -24,6 +26,8 @@
 #include "http/flags.hpp"
 #include "integrations/egress.hpp"
 #include "integrations/flow_webhooks.hpp"
+#include "integrations/webhooks/outbox.hpp"
+#include "integrations/webhooks/webhook_directory.hpp"
 #include "http/metrics.hpp"
 #include "http/server.hpp"
 #include "http/staff_sockets.hpp"
@@ -70,6 +74,23 @@ std::vector<sb::restored_conversation> restorable(const sb::projections::history
       }
     }
   return out;
+}
+
+// A random key kept in the log's meta column family, made on the first start.
+std::optional<std::string> meta_key(sb::events::event_log& log, const std::string& name, std::string (*generate)()) {
+  sb::events::status st;
+  auto key = log.get_meta(name, st);
+  if (!st) {
+    std::fprintf(stderr, "cannot read the %s: %s\n", name.c_str(), st.message().c_str());
+    return std::nullopt;
+  }
+  if (key) return key;
+  key = generate();
+  if (auto s = log.put_meta(name, *key); !s) {
+    std::fprintf(stderr, "cannot store the %s: %s\n", name.c_str(), s.message().c_str());
+    return std::nullopt;
+  }
+  return key;
 }
 
 }  // namespace
@@ -120,9 +141,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  unsigned long long egress_timeout = 0;
-  if (!to_uint(f["egress-timeout-ms"], 600000, egress_timeout) || egress_timeout < 100) {
-    std::fprintf(stderr, "--egress-timeout-ms is 100 to 600000 (see --help)\n");
+  unsigned long long egress_timeout = 0, webhook_retry_max = 0;
+  if (!to_uint(f["egress-timeout-ms"], 600000, egress_timeout) || egress_timeout < 100 ||
+      !to_uint(f["webhook-retry-max-seconds"], 86400, webhook_retry_max) || webhook_retry_max == 0) {
+    std::fprintf(stderr, "--egress-timeout-ms is 100 to 600000, --webhook-retry-max-seconds 1 to 86400 (see --help)\n");
     return 2;
   }
 
@@ -163,9 +185,11 @@ int main(int argc, char** argv) {
   sb::events::group_commit_writer::options writer_opts;
   writer_opts.min_commit_interval = std::chrono::microseconds(commit_interval);
   sb::events::group_commit_writer writer{*log, writer_opts};
-  writer.on_commit([&history, &stats_model](std::uint64_t pos) {
+  std::atomic<sb::integrations::webhook_outbox*> outbox_ptr{nullptr};  // set once it exists
+  writer.on_commit([&history, &stats_model, &outbox_ptr](std::uint64_t pos) {
     history.notify(pos);
     stats_model.notify(pos);
+    if (auto* o = outbox_ptr.load(std::memory_order_acquire)) o->notify(pos);
   });
   writer.on_batch([&stats](const sb::events::batch_stats& b) {
     if (!b.ok) return stats.append_failures_total->Increment(static_cast<double>(b.events));
@@ -214,20 +238,20 @@ int main(int argc, char** argv) {
     return rc;
   }
 
-  sb::events::status key_st;
-  auto key = log->get_meta("token_key", key_st);
-  if (!key_st) {
-    std::fprintf(stderr, "cannot read the token key: %s\n", key_st.message().c_str());
+  auto key = meta_key(*log, "token_key", sb::token_signer::generate_key);
+  if (!key) return 1;
+  sb::token_signer tokens{*key};
+  std::optional<std::string> secrets_key;
+  if (f["secrets-key-file"].empty()) {
+    secrets_key = meta_key(*log, "secrets_key", sb::vault::generate_key);
+  } else if (std::ifstream in{f["secrets-key-file"], std::ios::binary}; in) {
+    secrets_key.emplace(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  if (!secrets_key || secrets_key->size() != 32) {
+    std::fprintf(stderr, "the secrets key must be 32 bytes (--secrets-key-file, e.g. head -c 32 /dev/urandom)\n");
     return 1;
   }
-  if (!key) {
-    key = sb::token_signer::generate_key();
-    if (auto s = log->put_meta("token_key", *key); !s) {
-      std::fprintf(stderr, "cannot store the token key: %s\n", s.message().c_str());
-      return 1;
-    }
-  }
-  sb::token_signer tokens{*key};
+  sb::vault secrets{*secrets_key};
 
   sb::events::blocking_pool readers{static_cast<unsigned>(reader_threads)};
   sb::events::blocking_pool crypto{1};
@@ -248,6 +272,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load the bot flows: %s\n", s.message().c_str());
     return 1;
   }
+  sb::integrations::webhook_directory webhooks{*log, writer, secrets};
+  if (auto s = webhooks.load(); !s) {
+    std::fprintf(stderr, "cannot load the webhooks: %s\n", s.message().c_str());
+    return 1;
+  }
   sb::integrations::egress_options egress_opts;
   egress_opts.allow_private = f["allow-private-egress"] == "true" || f["allow-private-egress"] == "1";
   egress_opts.request_timeout = std::chrono::milliseconds(egress_timeout);
@@ -265,6 +294,21 @@ int main(int argc, char** argv) {
     stats.router_dispatch_seconds->Observe(std::chrono::duration<double>(d).count());
   };
   chat_opts.visitor_label = [&visitors](const std::string& ws, const std::string& id) { return visitors.label(ws, id); };
+  sb::integrations::webhook_outbox::options outbox_opts;
+  outbox_opts.retry_max = std::chrono::seconds(webhook_retry_max);
+  outbox_opts.retry_base = std::min<std::chrono::milliseconds>(outbox_opts.retry_base, outbox_opts.retry_max);
+  outbox_opts.timeout = std::chrono::milliseconds(egress_timeout);
+  sb::integrations::webhook_outbox outbox{
+      *log, egress, webhooks,
+      [&history](const std::string& cid) {
+        auto s = history.summary(cid);
+        return s ? s->value("workspace_id", std::string()) : std::string();
+      },
+      outbox_opts,
+      {[&stats] { stats.webhooks_delivered_total->Increment(); }, [&stats] { stats.webhooks_failed_total->Increment(); },
+       [&stats] { stats.webhooks_retries_total->Increment(); }}};
+  outbox_ptr.store(&outbox);
+  outbox.start();
   auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, dir, chat_opts);
   chat->restore(restorable(history, dir.workspace_ids()), dir.workspace_ids());
 
@@ -284,6 +328,8 @@ int main(int argc, char** argv) {
   sb::http::app app{*log, writer, readers, crypto, *chat, dir, history, tokens, stats, staff, files, {}};
   app.visitors = &visitors;
   app.flows = &flows;
+  app.webhooks = &webhooks;
+  app.outbox = &outbox;
   app.geo = geo.get();
   app.stats_model = &stats_model;
   sb::http::stats_watchers stats_watch{app};
@@ -325,7 +371,9 @@ int main(int argc, char** argv) {
   file_pool.stop();  // uploads in flight reach the writer, which completes them below
   crypto.stop();
   readers.stop();    // hydrations in flight still reach their (living) actors
-  egress.shutdown(); // calls in flight fail (their runs go on); later ones fail at once
+  egress.shutdown(); // calls in flight fail (their runs go on; webhooks stay queued); later ones fail at once
+  outbox.stop();     // saves the cursors
+  outbox_ptr.store(nullptr);
   writer.stop();     // completes every queued append; their actors are still alive
   chat.reset();      // then stops every actor
   history.stop();

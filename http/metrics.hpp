@@ -21,6 +21,10 @@ namespace sb::http {
   COUNTER(ws_idle_dropped_total, "Sockets dropped because the peer was silent past the idle timeout") \
   COUNTER(flow_webhooks_ok_total, "Bot flow webhook calls answered with 2xx JSON")            \
   COUNTER(flow_webhooks_failed_total, "Bot flow webhook calls refused, failed, timed out or not JSON") \
+  COUNTER(webhooks_delivered_total, "Outgoing webhook deliveries answered 2xx")                \
+  COUNTER(webhooks_failed_total, "Outgoing webhook deliveries given up after a day of retries") \
+  COUNTER(webhooks_retries_total, "Outgoing webhook attempts that failed and will be retried") \
+  GAUGE(webhook_backlog_events, "Events read for webhook endpoints and not yet delivered or given up") \
   GAUGE(live_actors, "Conversation actors in memory")                                        \
   GAUGE(projection_lag_events, "Log events not yet applied by the history projection")       \
   GAUGE(log_position, "Position of the last durable event")

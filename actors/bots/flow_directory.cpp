@@ -29,13 +29,7 @@ events::status flow_directory::load() {
   std::unique_lock lock{mutex_};
   for (auto& stream : streams) {
     std::vector<events::envelope> evs;
-    std::uint64_t after = 0;
-    for (;;) {
-      auto before = evs.size();
-      if (auto st = log_.read_stream(stream, after, 1024, evs); !st) return st;
-      if (evs.size() == before) break;
-      after = evs.back().seq;
-    }
+    if (auto st = log_.read_whole_stream(stream, evs); !st) return st;
     auto& e = flows_[stream.substr(5)];
     for (auto& ev : evs) {
       auto d = json::parse(ev.data, nullptr, false);

@@ -44,13 +44,7 @@ events::status visitor_directory::load() {
   std::unique_lock lock{mutex_};
   for (auto& stream : streams) {
     std::vector<events::envelope> evs;
-    std::uint64_t after = 0;
-    for (;;) {
-      auto before = evs.size();
-      if (auto st = log_.read_stream(stream, after, 1024, evs); !st) return st;
-      if (evs.size() == before) break;
-      after = evs.back().seq;
-    }
+    if (auto st = log_.read_whole_stream(stream, evs); !st) return st;
     auto& v = visitors_[stream.substr(8)];
     for (auto& e : evs) {
       auto d = json::parse(e.data, nullptr, false);

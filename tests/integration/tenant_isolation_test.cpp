@@ -29,6 +29,9 @@ class TenantIsolation : public server_fixture {
     auto fl = http().post(api("/flows"), flow_def(), admin_token_);
     ASSERT_EQ(fl.status, 201) << fl.describe();
     flow_id_ = id_of(fl.body["id"]);
+    auto wh = http().post(api("/webhooks"), {{"url", "https://hooks.example.com/a"}}, admin_token_);
+    ASSERT_EQ(wh.status, 201) << wh.describe();
+    webhook_id_ = id_of(wh.body["id"]);
     // B: another tenant on the same server.
     ASSERT_EQ(server_->stop_term(), 0);
     std::string cmd = server_->binary() + " add-workspace --data-dir " + server_->data_dir() +
@@ -46,7 +49,7 @@ class TenantIsolation : public server_fixture {
             {"start", "hi"},
             {"nodes", {{{"id", "hi"}, {"type", "message"}, {"text", "Hello from A"}}}}};
   }
-  std::string cid_, visitor_id_, agent_token_, agent_id_, canned_id_, flow_id_, token_b_;
+  std::string cid_, visitor_id_, agent_token_, agent_id_, canned_id_, flow_id_, webhook_id_, token_b_;
 };
 
 TEST_F(TenantIsolation, EveryEndpointWithAnotherWorkspacesIds_Is404AndChangesNothing) {
@@ -77,6 +80,12 @@ TEST_F(TenantIsolation, EveryEndpointWithAnotherWorkspacesIds_Is404AndChangesNot
       {"PUT", "/flows/" + flow_id_, flow_def()},
       {"DELETE", "/flows/" + flow_id_, std::nullopt},
       {"POST", "/flows/" + flow_id_ + "/simulate", json::object()},
+      {"GET", "/webhooks/" + webhook_id_, std::nullopt},
+      {"PATCH", "/webhooks/" + webhook_id_, json{{"url", "https://evil.example/steal"}}},
+      {"DELETE", "/webhooks/" + webhook_id_, std::nullopt},
+      {"POST", "/webhooks/" + webhook_id_ + "/rotate_secret", json::object()},
+      {"GET", "/webhooks/" + webhook_id_ + "/deliveries", std::nullopt},
+      {"POST", "/webhooks/" + webhook_id_ + "/deliveries/evt_1/redeliver", json::object()},
   };
   for (auto& c : calls) {
     auto r = http().request(c.method, api(c.path), c.body, token_b_);
@@ -84,7 +93,7 @@ TEST_F(TenantIsolation, EveryEndpointWithAnotherWorkspacesIds_Is404AndChangesNot
     EXPECT_EQ(r.raw_body.find("Hello, is anyone there?"), std::string::npos) << "data leaked: " << r.raw_body;
   }
   // B's own lists show nothing of A.
-  for (auto* path : {"/conversations", "/queue", "/visitors", "/canned", "/widgets", "/flows"}) {
+  for (auto* path : {"/conversations", "/queue", "/visitors", "/canned", "/widgets", "/flows", "/webhooks"}) {
     auto r = http().get(api(path), token_b_);
     ASSERT_EQ(r.status, 200) << path << ": " << r.describe();
     EXPECT_TRUE(r.body["items"].empty()) << path << ": " << r.describe();
@@ -102,6 +111,8 @@ TEST_F(TenantIsolation, EveryEndpointWithAnotherWorkspacesIds_Is404AndChangesNot
   EXPECT_EQ(http().get(api("/canned"), admin_token_).body["items"][0]["text"], "Hello");
   auto flow = http().get(api("/flows/" + flow_id_), admin_token_);
   EXPECT_EQ(flow.body["version"], 1) << flow.describe();
+  auto hook = http().get(api("/webhooks/" + webhook_id_), admin_token_);
+  EXPECT_EQ(hook.body["url"], "https://hooks.example.com/a") << hook.describe();
   // B may not put A's flow on its own widget either.
   auto bw = http().post(api("/widgets"), json{{"name", "B site"}, {"bot_flow_id", flow_id_}}, token_b_);
   EXPECT_EQ(bw.status, 400) << bw.describe();
