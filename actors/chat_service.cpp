@@ -14,12 +14,16 @@ namespace {
 
 std::string new_conversation_id() { return random_id("cv_"); }
 
-// The widget's bot, if it names a live flow of its workspace (docs/flows.md).
+// The widget's bot: an external bot (docs/webhooks.md), or a live flow of its workspace
+// (docs/flows.md).
 std::optional<conversation::bot_start> bot_of(const chat_options& opts, const directory& dir,
                                               const std::string& workspace_id, const std::string& site_key) {
-  if (!opts.flows) return std::nullopt;
   auto w = dir.widget(site_key);
   if (!w) return std::nullopt;
+  if (auto ext = w->find("external_bot"); ext != w->end() && ext->is_object())
+    return conversation::bot_start{"", 0, ext->value("name", "Bot"),
+                                   ext->value("handoff_after_seconds", std::int64_t{60}) * 1000};
+  if (!opts.flows) return std::nullopt;
   auto it = w->find("bot_flow_id");
   if (it == w->end() || !it->is_string()) return std::nullopt;
   auto f = opts.flows->current(workspace_id, it->get<std::string>());

@@ -35,6 +35,7 @@ json directory::widget_defaults() {
           {"allowed_origins", json::array({"*"})},
           {"business_hours", nullptr},
           {"bot_flow_id", nullptr},
+          {"external_bot", nullptr},
           {"offline_message", "We are away right now; leave a message and we will reply."}};
 }
 
@@ -47,6 +48,20 @@ std::optional<failure> directory::check_widget(const json& b) {
     if (b.contains(f) && !short_string(b[f], 4000)) return bad(std::string(f) + " must be a string of at most 4000 bytes");
   if (b.contains("bot_flow_id") && !b["bot_flow_id"].is_null() && !short_string(b["bot_flow_id"], 64))
     return bad("bot_flow_id must be null or a flow id");
+  if (b.contains("external_bot") && !b["external_bot"].is_null()) {
+    auto& e = b["external_bot"];
+    if (!e.is_object()) return bad("external_bot must be null or {name, handoff_after_seconds}");
+    for (auto& [k, v] : e.items())
+      if (k != "name" && k != "handoff_after_seconds") return bad("external_bot has no field " + k);
+    if (!e.contains("name") || !short_string(e["name"], 80) || e["name"].get<std::string>().empty())
+      return bad("external_bot.name must be a string of 1 to 80 bytes");
+    if (e.contains("handoff_after_seconds") &&
+        (!e["handoff_after_seconds"].is_number_integer() || e["handoff_after_seconds"].get<std::int64_t>() < 1 ||
+         e["handoff_after_seconds"].get<std::int64_t>() > 3600))
+      return bad("external_bot.handoff_after_seconds must be 1 to 3600");
+    if (b.contains("bot_flow_id") && !b["bot_flow_id"].is_null())
+      return bad("a widget has a bot flow or an external bot, not both");
+  }
   if (b.contains("side") && b["side"] != "left" && b["side"] != "right")
     return bad("side must be left or right");
   if (b.contains("colors")) {

@@ -1,6 +1,7 @@
 #include "http/api.hpp"
 
 #include "http/api_support.hpp"
+#include "actors/bots/bot_tokens.hpp"
 #include "integrations/webhooks/outbox.hpp"
 #include "http/static_files.hpp"
 
@@ -116,7 +117,15 @@ void route_request(app& a, api_request req, respond_fn respond) {
   const auto& area = parts[2];
   if (area == "auth") return handle_auth(a, req, parts, std::move(respond));
   std::optional<staff> s;
-  if (req.authorization.rfind("Bearer ", 0) == 0) s = authenticate_staff(a, req.authorization.substr(7));
+  if (req.authorization.rfind("Bearer ", 0) == 0) {
+    auto token = req.authorization.substr(7);
+    if (!bots::bot_tokens::looks_like_bot_token(token)) {
+      s = authenticate_staff(a, token);
+    } else if (auto b = a.bot_tokens ? a.bot_tokens->authenticate(token) : std::nullopt) {
+      s = staff{{{"bot", b->id, b->name}, b->workspace_id}, "", "bot", b->id, 0};
+      if (area != "conversations") return respond(error(errc::forbidden, "bot tokens may use /conversations only"));
+    }
+  }
   if (area == "widgets") return handle_widgets(a, s, req, parts, std::move(respond));
   if (!s) return respond(error(errc::unauthorized, "missing or invalid token"));
   if (area == "me" && parts.size() == 3 && req.method == "GET") {
@@ -137,6 +146,7 @@ void route_request(app& a, api_request req, respond_fn respond) {
   if (area == "workspace") return handle_workspace(a, *s, req, parts, std::move(respond));
   if (area == "canned") return handle_canned(a, *s, req, parts, std::move(respond));
   if (area == "flows") return handle_flows(a, *s, req, parts, std::move(respond));
+  if (area == "bot_tokens") return handle_bot_tokens(a, *s, req, parts, std::move(respond));
   if (area == "webhooks") return handle_webhooks(a, *s, req, parts, std::move(respond));
   respond(error(errc::not_found, "no such endpoint"));
 }

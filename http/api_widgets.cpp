@@ -9,10 +9,17 @@ namespace sb::http {
 namespace {
 using json = nlohmann::json;
 
-json public_config(const json& w) {
+// `bot`: {name} when a bot answers first (an external bot, or a live flow), else null.
+json public_config(const app& a, const json& w) {
+  json bot = nullptr;
+  if (auto e = w.find("external_bot"); e != w.end() && e->is_object()) {
+    bot = {{"name", e->value("name", "Bot")}};
+  } else if (auto f = w.find("bot_flow_id"); a.flows && f != w.end() && f->is_string()) {
+    if (auto r = a.flows->current(w.value("workspace_id", ""), f->get<std::string>())) bot = {{"name", r->compiled->name()}};
+  }
   return {{"site_key", w["site_key"]}, {"title", w["title"]}, {"welcome_message", w["welcome_message"]},
           {"colors", w["colors"]}, {"side", w["side"]}, {"prechat", w["prechat"]},
-          {"business_hours", w["business_hours"]}, {"offline_message", w["offline_message"]}};
+          {"business_hours", w["business_hours"]}, {"offline_message", w["offline_message"]}, {"bot", bot}};
 }
 
 // A widget may name a flow of its own workspace only (or none).
@@ -33,7 +40,7 @@ void handle_widgets(app& a, const std::optional<staff>& s, const api_request& re
     auto etag = "\"" + std::to_string(w->value("version", 1)) + "\"";
     api_response r;
     if (req.if_none_match == etag) r.status = 304;
-    else r.body = public_config(*w).dump();
+    else r.body = public_config(a, *w).dump();
     r.headers = {{"ETag", etag}, {"Cache-Control", "public, max-age=60"}};
     if (!req.origin.empty() && origin_allowed(*w, req.origin)) {
       r.headers.emplace_back("Access-Control-Allow-Origin", req.origin);

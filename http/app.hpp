@@ -38,6 +38,7 @@ class webhook_outbox;
 }  // namespace integrations
 namespace bots {
 class flow_directory;
+class bot_tokens;
 }
 }  // namespace sb
 
@@ -87,6 +88,7 @@ struct app {
   stats_watchers* stats_watch = nullptr;                 // pushes `stats` to agent sockets
   bots::flow_directory* flows = nullptr;                 // /flows and the widgets' bots
   integrations::webhook_directory* webhooks = nullptr;   // /webhooks
+  bots::bot_tokens* bot_tokens = nullptr;                // /bot_tokens, external bots' auth
   integrations::webhook_outbox* outbox = nullptr;        // their delivery logs, redelivery
 };
 

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "actors/bots/bot_tokens.hpp"
 #include "actors/bots/flow_directory.hpp"
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
@@ -24,6 +25,7 @@
 #include "events/group_commit_writer.hpp"
 #include "events/log.hpp"
 #include "http/flags.hpp"
+#include "http/startup.hpp"
 #include "integrations/egress.hpp"
 #include "integrations/flow_webhooks.hpp"
 #include "integrations/webhooks/outbox.hpp"
@@ -38,62 +40,6 @@
 using sb::http::parse_flags;
 using sb::http::to_uint;
 
-namespace {
-
-// What the chat service starts from: every waiting and active conversation (the routers'
-// queues and seats) and the recently closed ones (a visitor's next message may reopen them),
-// from the history read model, which start() has just caught up with the log.
-std::vector<sb::restored_conversation> restorable(const sb::projections::history_projection& history,
-                                                  const std::vector<std::string>& workspaces) {
-  std::vector<sb::restored_conversation> out;
-  for (auto& ws : workspaces)
-    for (auto* status : {"bot", "waiting", "active", "closed"}) {
-      std::string cursor;
-      for (;;) {
-        auto page = history.list(ws, status, 1000, cursor);
-        for (auto& item : page["items"]) {
-          auto s = history.summary(item["id"]);
-          if (!s) continue;
-          sb::restored_conversation c;
-          c.id = (*s)["id"];
-          c.workspace_id = ws;
-          c.site_key = s->value("site_key", "");
-          c.status = status;
-          auto& a = (*s)["agent"];
-          if (a.is_object()) c.agent = sb::conversation::party{"agent", a.value("id", ""), a.value("name", "")};
-          auto& v = (*s)["visitor"];
-          c.visitor = {v.value("kind", "visitor"), v.value("id", ""), v.value("name", "Visitor")};
-          c.queue_key = s->value("queue_key", std::int64_t{0});
-          c.since_ts = s->value("waiting_since", s->value("created_ts", std::int64_t{0}));
-          c.updated_ts = s->value("updated_ts", std::int64_t{0});
-          c.last_text = s->value("last_visitor_text", "");
-          out.push_back(std::move(c));
-        }
-        if (page["next_cursor"].is_null()) break;
-        cursor = page["next_cursor"];
-      }
-    }
-  return out;
-}
-
-// A random key kept in the log's meta column family, made on the first start.
-std::optional<std::string> meta_key(sb::events::event_log& log, const std::string& name, std::string (*generate)()) {
-  sb::events::status st;
-  auto key = log.get_meta(name, st);
-  if (!st) {
-    std::fprintf(stderr, "cannot read the %s: %s\n", name.c_str(), st.message().c_str());
-    return std::nullopt;
-  }
-  if (key) return key;
-  key = generate();
-  if (auto s = log.put_meta(name, *key); !s) {
-    std::fprintf(stderr, "cannot store the %s: %s\n", name.c_str(), s.message().c_str());
-    return std::nullopt;
-  }
-  return key;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   // Signals are taken synchronously by main (sigwait); block them before any thread starts.
@@ -238,12 +184,12 @@ int main(int argc, char** argv) {
     return rc;
   }
 
-  auto key = meta_key(*log, "token_key", sb::token_signer::generate_key);
+  auto key = sb::http::meta_key(*log, "token_key", sb::token_signer::generate_key);
   if (!key) return 1;
   sb::token_signer tokens{*key};
   std::optional<std::string> secrets_key;
   if (f["secrets-key-file"].empty()) {
-    secrets_key = meta_key(*log, "secrets_key", sb::vault::generate_key);
+    secrets_key = sb::http::meta_key(*log, "secrets_key", sb::vault::generate_key);
   } else if (std::ifstream in{f["secrets-key-file"], std::ios::binary}; in) {
     secrets_key.emplace(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
@@ -270,6 +216,11 @@ int main(int argc, char** argv) {
   sb::bots::flow_directory flows{*log, writer};
   if (auto s = flows.load(); !s) {
     std::fprintf(stderr, "cannot load the bot flows: %s\n", s.message().c_str());
+    return 1;
+  }
+  sb::bots::bot_tokens bot_tokens{*log, writer};
+  if (auto s = bot_tokens.load(); !s) {
+    std::fprintf(stderr, "cannot load the bot tokens: %s\n", s.message().c_str());
     return 1;
   }
   sb::integrations::webhook_directory webhooks{*log, writer, secrets};
@@ -310,7 +261,7 @@ int main(int argc, char** argv) {
   outbox_ptr.store(&outbox);
   outbox.start();
   auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, dir, chat_opts);
-  chat->restore(restorable(history, dir.workspace_ids()), dir.workspace_ids());
+  chat->restore(sb::http::restorable(history, dir.workspace_ids()), dir.workspace_ids());
 
   std::unique_ptr<sb::visitors::geoip> geo;
   if (f["geoip-db"].empty()) {
@@ -329,6 +280,7 @@ int main(int argc, char** argv) {
   app.visitors = &visitors;
   app.flows = &flows;
   app.webhooks = &webhooks;
+  app.bot_tokens = &bot_tokens;
   app.outbox = &outbox;
   app.geo = geo.get();
   app.stats_model = &stats_model;

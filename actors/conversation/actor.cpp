@@ -80,6 +80,7 @@ caf::behavior refusing(self_ptr self, failure f) {
       [=](queue_position_msg&) {},
       [=](text_flush) {},
       [=](webhook_answer&) {},
+      [=](external_bot_due&) {},
       [=](idle_tick) {
         auto& st = self->state;
         if (st.env.service->retire(st.id, self)) self->quit();
@@ -117,8 +118,12 @@ caf::behavior running(self_ptr self) {
           st.after_durable.emplace_back(ref.seq, std::move(answer));
           return;
         }
-        if (m.who.who.kind == "visitor" && (m.open ? m.open->bot.has_value() : st.s.status == "bot"))
-          detail::add_bot_turn(self, o.events, m.open ? &*m.open : nullptr, m.msg.text);
+        if (m.who.who.kind == "visitor" && (m.open ? m.open->bot.has_value() : st.s.status == "bot")) {
+          if (m.open ? m.open->bot->flow_id.empty() : st.s.bot_flow_id.empty())
+            detail::wait_for_external_bot(self, o.events, m.open ? m.open->bot->handoff_after_ms : st.s.bot_handoff_after_ms);
+          else
+            detail::add_bot_turn(self, o.events, m.open ? &*m.open : nullptr, m.msg.text);
+        }
         write(self, pending_write{std::move(o.events), std::move(m.done), nullptr, m.watch,
                                   m.who.who.id});
       },
@@ -229,7 +234,7 @@ caf::behavior running(self_ptr self) {
         auto& st = self->state;
         auto idle_for = std::chrono::steady_clock::now() - st.last_active;
         if (!st.frames->watched() && st.frames->in_flight.load() == 0 && st.pending.empty() &&
-            !st.webhook_in_flight &&
+            !st.webhook_in_flight && !st.external_bot_waits &&
             idle_for >= st.env.opts.actor_idle &&
             st.env.service->retire(st.id, self)) {
           self->quit();
@@ -238,6 +243,7 @@ caf::behavior running(self_ptr self) {
         schedule_idle(self);
       },
       [=](webhook_answer& a) { handoff::acquire(), detail::on_webhook_answer(self, a); },
+      [=](external_bot_due& d) { handoff::acquire(), detail::on_external_bot_due(self, d); },
       [=](hydrated_msg&) {},  // only expected before running
   };
 }

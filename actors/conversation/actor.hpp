@@ -5,7 +5,8 @@
 // Messages it accepts (all local, never serialized):
 //   post_msg, control_msg, get_msg, subscribe_msg, unsubscribe_msg, typing_msg,
 //   queue_position_msg (from the workspace router),
-// plus its own hydrated_msg, committed_msg, typing_expired, idle_tick, webhook_answer.
+// plus its own hydrated_msg, committed_msg, typing_expired, idle_tick, webhook_answer,
+// external_bot_due.
 #include <caf/all.hpp>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -66,6 +67,9 @@ struct text_flush {};  // the last visitor text of a burst goes to the router (s
 struct queue_position_msg {  // from the router: the visitor's place in the queue
   std::size_t position = 0;
 };
+struct external_bot_due {  // an external bot's time to answer visitor message `seq` is up
+  std::uint64_t seq = 0;
+};
 struct webhook_answer {  // a bot's webhook call came back (response null: it failed)
   std::shared_ptr<const nlohmann::json> response;
 };
@@ -98,3 +102,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::idle_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::queue_position_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::text_flush)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::webhook_answer)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::external_bot_due)

@@ -40,6 +40,7 @@ struct conversation_state {
   std::chrono::steady_clock::time_point text_sent{};  // when the router last heard it
   bool text_flush_pending = false;
   bool webhook_in_flight = false;  // the bot waits for a webhook call this actor made
+  int external_bot_waits = 0;      // external_bot_due timers armed (the actor stays for them)
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
   static inline const char* name = "conversation";
 };
@@ -55,6 +56,10 @@ void write(self_ptr self, pending_write p);
 // the answer of a webhook call the flow made.
 void add_bot_turn(self_ptr self, std::vector<event>& evs, const open_conversation* open, std::string_view text);
 void on_webhook_answer(self_ptr self, const webhook_answer& a);
+// A visitor wrote to an external bot's conversation (its message is in `evs`): if the bot has
+// not answered it within `handoff_after_ms` (0: never), the conversation goes to a person.
+void wait_for_external_bot(self_ptr self, const std::vector<event>& evs, std::int64_t handoff_after_ms);
+void on_external_bot_due(self_ptr self, const external_bot_due& d);
 
 // Whose read marker `e` is, if it is one.
 inline read_side read_side_of(const event& e) {

@@ -136,4 +136,23 @@ void on_webhook_answer(self_ptr self, const webhook_answer& a) {
   if (!calls.empty()) start_call(self, calls.front());
 }
 
+void wait_for_external_bot(self_ptr self, const std::vector<event>& evs, std::int64_t handoff_after_ms) {
+  if (handoff_after_ms <= 0) return;
+  std::uint64_t seq = 0;
+  for (auto& e : evs)
+    if (auto* m = std::get_if<message_posted>(&e)) seq = m->seq;
+  if (!seq) return;
+  ++self->state.external_bot_waits;
+  self->delayed_send(self, std::chrono::milliseconds(handoff_after_ms), external_bot_due{seq});
+}
+
+void on_external_bot_due(self_ptr self, const external_bot_due& d) {
+  auto& st = self->state;
+  --st.external_bot_waits;
+  // Handed over meanwhile, or the bot answered this message (or a later one): nothing to do.
+  if (st.s.status != "bot" || st.s.last_bot_seq > d.seq) return;
+  std::vector<event> evs{status_changed{st.s.last_seq + 1, now_ms(), "waiting", std::nullopt, "handoff", {}}};
+  write(self, pending_write{std::move(evs), nullptr, nullptr, {}, {}});
+}
+
 }  // namespace sb::conversation::detail

@@ -23,14 +23,18 @@ struct principal {
   std::string workspace_id;
   bool is_staff() const { return who.kind == "agent" || who.kind == "admin"; }
   bool is_router() const { return who.kind == "system"; }
+  bool is_bot() const { return who.kind == "bot"; }  // an external bot's token
 };
 
 // The widget's bot flow (docs/flows.md): the conversation starts `bot` and runs this version
 // of the flow until it hands off, whatever edits the flow gets meanwhile.
+// An empty flow_id is an external bot (docs/webhooks.md): it answers through the API with a bot
+// token; a visitor's message it leaves unanswered for handoff_after_ms hands off to a person.
 struct bot_start {
   std::string flow_id;
   int version = 0;
   std::string name;  // the flow's name: the bot's name on its messages
+  std::int64_t handoff_after_ms{};
 };
 
 struct open_conversation {  // sent to a fresh conversation together with its first message

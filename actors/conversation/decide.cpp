@@ -10,7 +10,7 @@ outcome fail(errc code, std::string message) {
 }
 
 bool may_touch(const state& s, const principal& who) {
-  if (who.is_staff() || who.is_router()) return who.workspace_id == s.workspace_id;
+  if (who.is_staff() || who.is_router() || who.is_bot()) return who.workspace_id == s.workspace_id;
   if (who.who.kind == "visitor") return who.who.id == s.visitor.id;
   return false;
 }
@@ -72,7 +72,8 @@ outcome decide_open(const state& s, const std::string& conversation_id,
       message_posted{1, now_ms, first.client_msg_id, open.visitor, first.text, first.attachments, false});
   if (open.bot) {  // the bot answers first (the actor runs its first turn right after this)
     o.events.push_back(status_changed{2, now_ms, "bot", std::nullopt, "open", {}});
-    o.events.push_back(bot_state{open.bot->flow_id, open.bot->version, open.bot->name, "{}", now_ms});
+    o.events.push_back(bot_state{open.bot->flow_id, open.bot->version, open.bot->name, "{}", now_ms,
+                                 open.bot->handoff_after_ms});
     return o;
   }
   o.events.push_back(status_changed{2, now_ms, "waiting", std::nullopt, "open", {}});
@@ -156,7 +157,8 @@ outcome decide(const state& s, const principal& who, const command& cmd, std::in
           if (s.status == "closed") return fail(errc::conflict, "conversation is closed");
           if (s.status != "bot") return outcome{};
           outcome o;
-          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "waiting", std::nullopt, "escalate", {}});
+          o.events.push_back(status_changed{s.last_seq + 1, now_ms, "waiting", std::nullopt,
+                                            who.is_bot() ? "handoff" : "escalate", {}});
           return o;
         } else if constexpr (std::is_same_v<T, set_labels>) {
           if (!who.is_staff()) return fail(errc::forbidden, "only staff label conversations");
@@ -165,6 +167,7 @@ outcome decide(const state& s, const principal& who, const command& cmd, std::in
           o.events.push_back(labels_set{c.labels, now_ms});
           return o;
         } else {  // mark_read
+          if (who.is_bot()) return fail(errc::forbidden, "bots do not mark messages read");
           if (c.seq == 0 || c.seq > s.last_seq) return fail(errc::bad_request, "seq out of range");
           auto current = who.is_staff() ? s.staff_read_seq : s.visitor_read_seq;
           if (c.seq <= current) return outcome{};

@@ -43,8 +43,10 @@ json data_json(const std::string& cid, const event& e) {
           return {{"conversation_id", cid}, {"labels", ev.labels}, {"ts", ev.ts}};
         } else if constexpr (std::is_same_v<T, bot_state>) {
           auto run = json::parse(ev.run, nullptr, false);
-          return {{"conversation_id", cid}, {"flow_id", ev.flow_id}, {"version", ev.version},
-                  {"name", ev.name}, {"run", run.is_object() ? run : json::object()}, {"ts", ev.ts}};
+          json j{{"conversation_id", cid}, {"flow_id", ev.flow_id}, {"version", ev.version},
+                 {"name", ev.name}, {"run", run.is_object() ? run : json::object()}, {"ts", ev.ts}};
+          if (ev.handoff_after_ms) j["handoff_after_ms"] = ev.handoff_after_ms;
+          return j;
         } else {
           return {{"conversation_id", cid},
                   {"reader", {{"kind", ev.reader.kind}, {"id", ev.reader.id}}},
@@ -123,7 +125,8 @@ std::optional<event> decode_event(const std::string& type, std::uint16_t version
       return labels_set{j.at("labels").get<std::vector<std::string>>(), j.at("ts")};
     if (type == "bot_state") {
       auto run = j.value("run", json::object());
-      return bot_state{j.at("flow_id"), j.at("version"), j.value("name", ""), run.dump(), j.value("ts", std::int64_t{0})};
+      return bot_state{j.at("flow_id"), j.at("version"), j.value("name", ""), run.dump(), j.value("ts", std::int64_t{0}),
+                       j.value("handoff_after_ms", std::int64_t{0})};
     }
     if (type == "read_marked")
       return read_marked{party_from(j.at("reader")), j.at("seq"), j.at("ts")};

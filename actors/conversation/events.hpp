@@ -63,6 +63,7 @@ struct bot_state {  // "bot_state" v1
   std::string name;
   std::string run = "{}";
   std::int64_t ts = 0;
+  std::int64_t handoff_after_ms{};  // external bots (flow_id ""): see bot_start
 };
 
 using event = std::variant<opened, message_posted, status_changed, read_marked, labels_set, bot_state>;

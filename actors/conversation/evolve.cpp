@@ -20,6 +20,7 @@ void evolve(state& s, const event& e) {
           s.last_seq = ev.seq;
           s.updated_ts = ev.ts;
           s.posted[posted_key(ev.sender.id, ev.client_msg_id)] = {ev.seq, ev.ts};
+          if (ev.sender.kind == "bot") s.last_bot_seq = ev.seq;
         } else if constexpr (std::is_same_v<T, status_changed>) {
           s.last_seq = ev.seq;
           s.updated_ts = ev.ts;
@@ -33,6 +34,7 @@ void evolve(state& s, const event& e) {
           s.bot_version = ev.version;
           s.bot_name = ev.name;
           s.bot_run = ev.run;
+          s.bot_handoff_after_ms = ev.handoff_after_ms;
         } else {  // read_marked
           if (ev.reader.kind == "visitor") {
             if (ev.seq > s.visitor_read_seq) s.visitor_read_seq = ev.seq;

@@ -35,6 +35,8 @@ struct state {
   int bot_version = 0;
   std::string bot_name;
   std::string bot_run;  // bots::run_state as JSON text
+  std::int64_t bot_handoff_after_ms = 0;  // an external bot's (bot_flow_id "")
+  std::uint64_t last_bot_seq = 0;         // the last message a bot posted
   // (sender id + '\n' + client_msg_id) -> where it was stored, for idempotent retries
   std::unordered_map<std::string, posted_ref> posted;
 

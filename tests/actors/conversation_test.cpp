@@ -288,3 +288,53 @@ TEST(Conversation, Labels_AreSetByStaffAndARepeatChangesNothing) {
 
 }  // namespace
 }  // namespace sb::conversation
+
+namespace sb::conversation {
+namespace {
+
+const principal kExternalBot{{"bot", "bt_1", "Shop bot"}, "ws_1"};
+
+state external_bot_state() {
+  open_conversation open{"ws_1", "wk_1", kVisitor, ""};
+  open.bot = bot_start{"", 0, "Shop bot", 30000};
+  auto o = decide_open({}, "cv_1", open, {"c1", "hello"}, 100);
+  EXPECT_TRUE(o.ok());
+  return given(o.events);
+}
+
+TEST(Conversation, ExternalBotOpen_StartsBotAndKeepsItsHandoffTimeoutThroughTheLog) {
+  open_conversation open{"ws_1", "wk_1", kVisitor, ""};
+  open.bot = bot_start{"", 0, "Shop bot", 30000};
+  auto o = decide_open({}, "cv_1", open, {"c1", "hello"}, 100);
+  ASSERT_TRUE(o.ok());
+  state decoded;
+  for (auto& e : o.events) evolve(decoded, *decode_event(type_name(e), 1, encode_data("cv_1", e)));
+  EXPECT_EQ(decoded.status, "bot");
+  EXPECT_EQ(decoded.bot_flow_id, "");
+  EXPECT_EQ(decoded.bot_handoff_after_ms, 30000);
+}
+
+TEST(Conversation, AnExternalBot_PostsAsBotHandsOffAndClosesButDoesNothingStaffOnly) {
+  auto s = external_bot_state();
+  auto said = decide(s, kExternalBot, post_message{"b1", "Hi, I am a bot"}, 200);
+  ASSERT_TRUE(said.ok());
+  EXPECT_EQ(std::get<message_posted>(said.events[0]).sender.kind, "bot");
+  EXPECT_EQ(apply(s, said).last_bot_seq, std::get<message_posted>(said.events[0]).seq);
+  post_message note{"b2", "psst"};
+  note.private_note = true;
+  EXPECT_EQ(decide(s, kExternalBot, note, 200).error.code, errc::forbidden);
+  EXPECT_EQ(decide(s, kExternalBot, accept{}, 200).error.code, errc::forbidden);
+  EXPECT_EQ(decide(s, kExternalBot, set_labels{{"x"}}, 200).error.code, errc::forbidden);
+  EXPECT_EQ(decide(s, kExternalBot, mark_read{1}, 200).error.code, errc::forbidden);
+  auto handoff = decide(s, kExternalBot, escalate{}, 200);
+  ASSERT_TRUE(handoff.ok());
+  auto& st = std::get<status_changed>(handoff.events[0]);
+  EXPECT_EQ(st.status, "waiting");
+  EXPECT_EQ(st.via, "handoff");
+  EXPECT_TRUE(decide(s, kExternalBot, close{}, 200).ok());
+  const principal foreign_bot{{"bot", "bt_9", "Other"}, "ws_2"};
+  EXPECT_EQ(decide(s, foreign_bot, post_message{"b3", "hi"}, 200).error.code, errc::not_found);
+}
+
+}  // namespace
+}  // namespace sb::conversation

@@ -1,0 +1,62 @@
+#include "http/startup.hpp"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "events/log.hpp"
+#include "projections/history_projection.hpp"
+
+namespace sb::http {
+
+std::vector<sb::restored_conversation> restorable(const sb::projections::history_projection& history,
+                                                  const std::vector<std::string>& workspaces) {
+  std::vector<sb::restored_conversation> out;
+  for (auto& ws : workspaces)
+    for (auto* status : {"bot", "waiting", "active", "closed"}) {
+      std::string cursor;
+      for (;;) {
+        auto page = history.list(ws, status, 1000, cursor);
+        for (auto& item : page["items"]) {
+          auto s = history.summary(item["id"]);
+          if (!s) continue;
+          sb::restored_conversation c;
+          c.id = (*s)["id"];
+          c.workspace_id = ws;
+          c.site_key = s->value("site_key", "");
+          c.status = status;
+          auto& a = (*s)["agent"];
+          if (a.is_object()) c.agent = sb::conversation::party{"agent", a.value("id", ""), a.value("name", "")};
+          auto& v = (*s)["visitor"];
+          c.visitor = {v.value("kind", "visitor"), v.value("id", ""), v.value("name", "Visitor")};
+          c.queue_key = s->value("queue_key", std::int64_t{0});
+          c.since_ts = s->value("waiting_since", s->value("created_ts", std::int64_t{0}));
+          c.updated_ts = s->value("updated_ts", std::int64_t{0});
+          c.last_text = s->value("last_visitor_text", "");
+          out.push_back(std::move(c));
+        }
+        if (page["next_cursor"].is_null()) break;
+        cursor = page["next_cursor"];
+      }
+    }
+  return out;
+}
+
+std::optional<std::string> meta_key(sb::events::event_log& log, const std::string& name, std::string (*generate)()) {
+  sb::events::status st;
+  auto key = log.get_meta(name, st);
+  if (!st) {
+    std::fprintf(stderr, "cannot read the %s: %s\n", name.c_str(), st.message().c_str());
+    return std::nullopt;
+  }
+  if (key) return key;
+  key = generate();
+  if (auto s = log.put_meta(name, *key); !s) {
+    std::fprintf(stderr, "cannot store the %s: %s\n", name.c_str(), s.message().c_str());
+    return std::nullopt;
+  }
+  return key;
+}
+
+
+}  // namespace sb::http
