@@ -325,6 +325,10 @@ struct webhook_outbox::impl {
     }
     if (r.res.ok()) {
       if (counters.delivered) counters.delivered();
+      // The receiver is back: the other lanes' retries need not wait out their backoff.
+      if (it.attempts > 1)
+        for (auto& other : st.lanes)
+          if (!other.in_flight && !other.q.empty()) other.q.front().next_at = {};
     } else if (counters.failed) {
       counters.failed();
     }

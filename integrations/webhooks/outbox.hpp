@@ -10,7 +10,8 @@
 // visitor's) events always take the same lane, one at a time, so they arrive in log order.
 // A failed delivery is retried with exponential backoff (retry_base doubling to retry_max,
 // +-20% jitter) while its lane waits, for `give_up_after` (a day); then it is recorded as
-// failed and the lane moves on. Every outcome is in the delivery log (the last
+// failed and the lane moves on. A retry that succeeds ends the other lanes' waits at once (the
+// receiver is back). Every outcome is in the delivery log (the last
 // `keep_deliveries` per endpoint), and any logged event can be redelivered by hand.
 //
 // Threads: one thread of its own ("sb-outbox") owns every cursor and lane; the egress client
