@@ -20,6 +20,8 @@ std::optional<conversation::bot_start> bot_of(const chat_options& opts, const di
                                               const std::string& workspace_id, const std::string& site_key) {
   auto w = dir.widget(site_key);
   if (!w) return std::nullopt;
+  if (auto ai = w->find("ai_bot"); ai != w->end() && ai->is_object())
+    return conversation::bot_start{conversation::kAiBot, 0, ai->value("name", "Assistant"), 0};
   if (auto ext = w->find("external_bot"); ext != w->end() && ext->is_object())
     return conversation::bot_start{"", 0, ext->value("name", "Bot"),
                                    ext->value("handoff_after_seconds", std::int64_t{60}) * 1000};

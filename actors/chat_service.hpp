@@ -81,6 +81,13 @@ struct chat_options {
   // thread, with the JSON response or nullopt when it failed. Unset: every call fails.
   std::function<void(const bots::webhook_request&, std::function<void(std::optional<nlohmann::json>)>)>
       call_webhook;
+  // An AI bot's reply to the transcript (docs/ai.md): `partial` with the text so far while it
+  // streams, then `done` once (text, handoff asked, error). Any thread. Unset: every AI turn
+  // hands off at once.
+  std::function<void(const std::string& workspace_id, const std::vector<conversation::transcript_line>& transcript,
+                     std::function<void(const std::string&)> partial,
+                     std::function<void(std::string text, bool handoff, std::string error)> done)>
+      ai_reply;
 };
 
 // A conversation as the read model knew it at start-up (waiting, active, or recently closed).

@@ -36,6 +36,7 @@ json directory::widget_defaults() {
           {"business_hours", nullptr},
           {"bot_flow_id", nullptr},
           {"external_bot", nullptr},
+          {"ai_bot", nullptr},
           {"offline_message", "We are away right now; leave a message and we will reply."}};
 }
 
@@ -60,7 +61,16 @@ std::optional<failure> directory::check_widget(const json& b) {
          e["handoff_after_seconds"].get<std::int64_t>() > 3600))
       return bad("external_bot.handoff_after_seconds must be 1 to 3600");
     if (b.contains("bot_flow_id") && !b["bot_flow_id"].is_null())
-      return bad("a widget has a bot flow or an external bot, not both");
+      return bad("a widget has one bot: a flow, an external bot or an AI bot");
+  }
+  if (b.contains("ai_bot") && !b["ai_bot"].is_null()) {
+    auto& e = b["ai_bot"];
+    if (!e.is_object() || e.size() != 1 || !e.contains("name") || !short_string(e["name"], 80) ||
+        e["name"].get<std::string>().empty())
+      return bad("ai_bot must be null or {name} (1 to 80 bytes)");
+    if ((b.contains("bot_flow_id") && !b["bot_flow_id"].is_null()) ||
+        (b.contains("external_bot") && !b["external_bot"].is_null()))
+      return bad("a widget has one bot: a flow, an external bot or an AI bot");
   }
   if (b.contains("side") && b["side"] != "left" && b["side"] != "right")
     return bad("side must be left or right");

@@ -146,6 +146,7 @@ void route_request(app& a, api_request req, respond_fn respond) {
   if (area == "workspace") return handle_workspace(a, *s, req, parts, std::move(respond));
   if (area == "canned") return handle_canned(a, *s, req, parts, std::move(respond));
   if (area == "flows") return handle_flows(a, *s, req, parts, std::move(respond));
+  if (area == "ai") return handle_ai(a, *s, req, parts, std::move(respond));
   if (area == "bot_tokens") return handle_bot_tokens(a, *s, req, parts, std::move(respond));
   if (area == "webhooks") return handle_webhooks(a, *s, req, parts, std::move(respond));
   respond(error(errc::not_found, "no such endpoint"));

@@ -70,6 +70,8 @@ void handle_preflight(app& a, const api_request& req, const std::vector<std::str
                       respond_fn respond);
 void handle_flows(app& a, const staff& s, const api_request& req,
                   const std::vector<std::string>& parts, respond_fn respond);
+void handle_ai(app& a, const staff& s, const api_request& req, const std::vector<std::string>& parts,
+               respond_fn respond);
 void handle_bot_tokens(app& a, const staff& s, const api_request& req,
                        const std::vector<std::string>& parts, respond_fn respond);
 void handle_webhooks(app& a, const staff& s, const api_request& req,

@@ -12,7 +12,9 @@ using json = nlohmann::json;
 // `bot`: {name} when a bot answers first (an external bot, or a live flow), else null.
 json public_config(const app& a, const json& w) {
   json bot = nullptr;
-  if (auto e = w.find("external_bot"); e != w.end() && e->is_object()) {
+  if (auto ai = w.find("ai_bot"); ai != w.end() && ai->is_object()) {
+    bot = {{"name", ai->value("name", "Assistant")}, {"ai", true}};
+  } else if (auto e = w.find("external_bot"); e != w.end() && e->is_object()) {
     bot = {{"name", e->value("name", "Bot")}};
   } else if (auto f = w.find("bot_flow_id"); a.flows && f != w.end() && f->is_string()) {
     if (auto r = a.flows->current(w.value("workspace_id", ""), f->get<std::string>())) bot = {{"name", r->compiled->name()}};

@@ -33,6 +33,7 @@ namespace files {
 class file_store;
 }
 namespace integrations {
+class ai_settings_store;
 class webhook_directory;
 class webhook_outbox;
 }  // namespace integrations
@@ -89,6 +90,7 @@ struct app {
   bots::flow_directory* flows = nullptr;                 // /flows and the widgets' bots
   integrations::webhook_directory* webhooks = nullptr;   // /webhooks
   bots::bot_tokens* bot_tokens = nullptr;                // /bot_tokens, external bots' auth
+  integrations::ai_settings_store* ai = nullptr;         // /ai
   integrations::webhook_outbox* outbox = nullptr;        // their delivery logs, redelivery
 };
 

@@ -26,6 +26,7 @@
 #include "events/log.hpp"
 #include "http/flags.hpp"
 #include "http/startup.hpp"
+#include "integrations/ai/ai_settings_store.hpp"
 #include "integrations/egress.hpp"
 #include "integrations/flow_webhooks.hpp"
 #include "integrations/webhooks/outbox.hpp"
@@ -223,6 +224,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load the bot tokens: %s\n", s.message().c_str());
     return 1;
   }
+  sb::integrations::ai_settings_store ai_settings{*log, writer, secrets};
+  if (auto s = ai_settings.load(); !s) {
+    std::fprintf(stderr, "cannot load the AI settings: %s\n", s.message().c_str());
+    return 1;
+  }
   sb::integrations::webhook_directory webhooks{*log, writer, secrets};
   if (auto s = webhooks.load(); !s) {
     std::fprintf(stderr, "cannot load the webhooks: %s\n", s.message().c_str());
@@ -234,6 +240,12 @@ int main(int argc, char** argv) {
   sb::integrations::egress_client egress{egress_opts};
   sb::chat_options chat_opts;
   chat_opts.flows = &flows;
+  chat_opts.ai_reply = [&egress, &ai_settings](const std::string& ws, const auto& transcript, auto partial, auto done) {
+    auto s = ai_settings.settings(ws);
+    if (!s) return done("", false, "the workspace has no AI endpoint (PUT /api/v1/ai)");
+    sb::integrations::ask_ai(egress, *s, transcript, std::move(partial),
+                             [done](sb::integrations::ai_result r) { done(std::move(r.text), r.handoff, std::move(r.error)); });
+  };
   chat_opts.call_webhook = sb::integrations::make_flow_webhook_caller(egress, [&stats](bool ok) {
     (ok ? stats.flow_webhooks_ok_total : stats.flow_webhooks_failed_total)->Increment();
   });
@@ -281,6 +293,7 @@ int main(int argc, char** argv) {
   app.flows = &flows;
   app.webhooks = &webhooks;
   app.bot_tokens = &bot_tokens;
+  app.ai = &ai_settings;
   app.outbox = &outbox;
   app.geo = geo.get();
   app.stats_model = &stats_model;

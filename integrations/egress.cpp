@@ -106,10 +106,25 @@ struct exchange {
 template <class Stream>
 net::awaitable<void> write_and_read(Stream& s, connection& c, http::request<http::string_body>& req,
                                     http::response_parser<http::string_body>& parser, error_code& wec,
-                                    error_code& rec) {
+                                    error_code& rec, const std::function<void(std::string_view)>& on_data) {
   co_await http::async_write(s, req, net::redirect_error(net::use_awaitable, wec));
   if (wec) co_return;
-  co_await http::async_read(s, c.buffer, parser, net::redirect_error(net::use_awaitable, rec));
+  if (!on_data) {
+    co_await http::async_read(s, c.buffer, parser, net::redirect_error(net::use_awaitable, rec));
+    co_return;
+  }
+  // Streaming (server-sent events): hand each piece of a 2xx body over as it arrives.
+  std::size_t given = 0;
+  while (!parser.is_done()) {
+    co_await http::async_read_some(s, c.buffer, parser, net::redirect_error(net::use_awaitable, rec));
+    if (rec) co_return;
+    if (!parser.is_header_done() || parser.get().result_int() / 100 != 2) continue;
+    auto& body = parser.get().body();
+    if (body.size() > given) {
+      on_data(std::string_view(body).substr(given));
+      given = body.size();
+    }
+  }
 }
 
 egress_response failed(std::string error) {
@@ -322,8 +337,8 @@ struct egress_client::impl {
       parser.body_limit(opts.max_response_bytes);
       parser.header_limit(64 * 1024);
       error_code wec, rec;
-      if (c->tls) co_await write_and_read(*c->tls, *c, r, parser, wec, rec);
-      else co_await write_and_read(*c->plain, *c, r, parser, wec, rec);
+      if (c->tls) co_await write_and_read(*c->tls, *c, r, parser, wec, rec, req.on_data);
+      else co_await write_and_read(*c->plain, *c, r, parser, wec, rec, req.on_data);
       x->conn = nullptr;
       if (x->aborted || x->timed_out) co_return finish("io");
       // A pooled connection the peer closed meanwhile fails before any answer: once more, fresh.

@@ -43,6 +43,9 @@ struct egress_request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::optional<std::chrono::milliseconds> timeout;  // overrides request_timeout
+  // Streaming: called on the egress thread with each piece of a 2xx body as it arrives (the
+  // whole body is still in the response at the end).
+  std::function<void(std::string_view)> on_data{};
 };
 
 struct egress_response {

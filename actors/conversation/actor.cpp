@@ -81,6 +81,8 @@ caf::behavior refusing(self_ptr self, failure f) {
       [=](text_flush) {},
       [=](webhook_answer&) {},
       [=](external_bot_due&) {},
+      [=](ai_partial&) {},
+      [=](ai_done&) {},
       [=](idle_tick) {
         auto& st = self->state;
         if (st.env.service->retire(st.id, self)) self->quit();
@@ -119,7 +121,12 @@ caf::behavior running(self_ptr self) {
           return;
         }
         if (m.who.who.kind == "visitor" && (m.open ? m.open->bot.has_value() : st.s.status == "bot")) {
-          if (m.open ? m.open->bot->flow_id.empty() : st.s.bot_flow_id.empty())
+          auto& flow_id = m.open ? m.open->bot->flow_id : st.s.bot_flow_id;
+          if (flow_id == kAiBot) {
+            write(self, pending_write{std::move(o.events), std::move(m.done), nullptr, m.watch, m.who.who.id});
+            return detail::start_ai_turn(self);  // after write(): the transcript has the message
+          }
+          if (flow_id.empty())
             detail::wait_for_external_bot(self, o.events, m.open ? m.open->bot->handoff_after_ms : st.s.bot_handoff_after_ms);
           else
             detail::add_bot_turn(self, o.events, m.open ? &*m.open : nullptr, m.msg.text);
@@ -234,7 +241,7 @@ caf::behavior running(self_ptr self) {
         auto& st = self->state;
         auto idle_for = std::chrono::steady_clock::now() - st.last_active;
         if (!st.frames->watched() && st.frames->in_flight.load() == 0 && st.pending.empty() &&
-            !st.webhook_in_flight && !st.external_bot_waits &&
+            !st.webhook_in_flight && !st.external_bot_waits && !st.ai_in_flight &&
             idle_for >= st.env.opts.actor_idle &&
             st.env.service->retire(st.id, self)) {
           self->quit();
@@ -244,6 +251,8 @@ caf::behavior running(self_ptr self) {
       },
       [=](webhook_answer& a) { handoff::acquire(), detail::on_webhook_answer(self, a); },
       [=](external_bot_due& d) { handoff::acquire(), detail::on_external_bot_due(self, d); },
+      [=](ai_partial& p) { handoff::acquire(), detail::on_ai_partial(self, p); },
+      [=](ai_done& d) { handoff::acquire(), detail::on_ai_done(self, d); },
       [=](hydrated_msg&) {},  // only expected before running
   };
 }

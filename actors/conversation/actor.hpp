@@ -67,6 +67,14 @@ struct text_flush {};  // the last visitor text of a burst goes to the router (s
 struct queue_position_msg {  // from the router: the visitor's place in the queue
   std::size_t position = 0;
 };
+struct ai_partial {  // an AI bot's reply so far, as it streams
+  std::string text;
+};
+struct ai_done {  // the AI bot's reply ended: its text, a handoff, or an error
+  std::string text;
+  bool handoff = false;
+  std::string error;
+};
 struct external_bot_due {  // an external bot's time to answer visitor message `seq` is up
   std::uint64_t seq = 0;
 };
@@ -103,3 +111,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::queue_position_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::text_flush)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::webhook_answer)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::external_bot_due)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::ai_partial)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::ai_done)

@@ -41,6 +41,8 @@ struct conversation_state {
   bool text_flush_pending = false;
   bool webhook_in_flight = false;  // the bot waits for a webhook call this actor made
   int external_bot_waits = 0;      // external_bot_due timers armed (the actor stays for them)
+  bool ai_in_flight = false;       // an AI bot's reply is being written by the model
+  std::uint64_t ai_for_seq = 0;    // the visitor's last message when that reply was asked for
   std::chrono::steady_clock::time_point last_active = std::chrono::steady_clock::now();
   static inline const char* name = "conversation";
 };
@@ -60,6 +62,11 @@ void on_webhook_answer(self_ptr self, const webhook_answer& a);
 // not answered it within `handoff_after_ms` (0: never), the conversation goes to a person.
 void wait_for_external_bot(self_ptr self, const std::vector<event>& evs, std::int64_t handoff_after_ms);
 void on_external_bot_due(self_ptr self, const external_bot_due& d);
+// An AI bot (flow id kAiBot) answers the transcript; partial frames stream to the sockets,
+// the reply or a handoff is written when it ends (docs/ai.md).
+void start_ai_turn(self_ptr self);
+void on_ai_partial(self_ptr self, const ai_partial& p);
+void on_ai_done(self_ptr self, const ai_done& d);
 
 // Whose read marker `e` is, if it is one.
 inline read_side read_side_of(const event& e) {

@@ -28,6 +28,15 @@ struct principal {
 
 // The widget's bot flow (docs/flows.md): the conversation starts `bot` and runs this version
 // of the flow until it hands off, whatever edits the flow gets meanwhile.
+// A line of what was said, for an AI bot's prompt.
+struct transcript_line {
+  std::string kind;  // visitor | bot | agent | system
+  std::string text;
+};
+inline constexpr std::size_t kTranscriptLines = 20;
+// The flow id that marks an AI bot (real flow ids start with "fl_"; "" is an external bot).
+inline constexpr const char* kAiBot = "@ai";
+
 // An empty flow_id is an external bot (docs/webhooks.md): it answers through the API with a bot
 // token; a visitor's message it leaves unanswered for handoff_after_ms hands off to a person.
 struct bot_start {

@@ -21,10 +21,16 @@ void evolve(state& s, const event& e) {
           s.updated_ts = ev.ts;
           s.posted[posted_key(ev.sender.id, ev.client_msg_id)] = {ev.seq, ev.ts};
           if (ev.sender.kind == "bot") s.last_bot_seq = ev.seq;
+          if (ev.sender.kind == "visitor") s.last_visitor_seq = ev.seq;
+          if (!ev.private_note && (s.status == "waiting" || s.status == "bot")) {
+            if (s.transcript.size() == kTranscriptLines) s.transcript.erase(s.transcript.begin());
+            s.transcript.push_back({ev.sender.kind, ev.text});
+          }
         } else if constexpr (std::is_same_v<T, status_changed>) {
           s.last_seq = ev.seq;
           s.updated_ts = ev.ts;
           s.status = ev.status;
+          if (ev.status == "active" || ev.status == "closed") s.transcript.clear();
           if (ev.status == "active" || ev.status == "waiting") s.agent = ev.agent;
           s.closed_ts = ev.status == "closed" ? ev.ts : 0;
         } else if constexpr (std::is_same_v<T, labels_set>) {

@@ -37,6 +37,10 @@ struct state {
   std::string bot_run;  // bots::run_state as JSON text
   std::int64_t bot_handoff_after_ms = 0;  // an external bot's (bot_flow_id "")
   std::uint64_t last_bot_seq = 0;         // the last message a bot posted
+  std::uint64_t last_visitor_seq = 0;     // the visitor's last message
+  // The last kTranscriptLines messages (no private notes) while no person has the
+  // conversation (waiting, bot); cleared when one does.
+  std::vector<transcript_line> transcript;
   // (sender id + '\n' + client_msg_id) -> where it was stored, for idempotent retries
   std::unordered_map<std::string, posted_ref> posted;
 
