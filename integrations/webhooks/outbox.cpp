@@ -208,7 +208,7 @@ struct webhook_outbox::impl {
     if (it != ws_cache.end()) return it->second;
     if (ws_cache.size() > 500000) ws_cache.clear();
     auto ws = workspace_of ? workspace_of(cid) : std::string();
-    ws_cache.emplace(cid, ws);
+    if (!ws.empty()) ws_cache.emplace(cid, ws);  // unknown yet (the read model lags): ask again
     return ws;
   }
 
