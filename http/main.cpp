@@ -261,6 +261,7 @@ int main(int argc, char** argv) {
   outbox_opts.retry_max = std::chrono::seconds(webhook_retry_max);
   outbox_opts.retry_base = std::min<std::chrono::milliseconds>(outbox_opts.retry_base, outbox_opts.retry_max);
   outbox_opts.timeout = std::chrono::milliseconds(egress_timeout);
+  outbox_opts.read_limit = [&history] { return history.applied_position(); };
   sb::integrations::webhook_outbox outbox{
       *log, egress, webhooks,
       [&history](const std::string& cid) {

@@ -139,6 +139,9 @@ struct webhook_outbox::impl {
       next_wake = now + std::chrono::seconds(1);
       for (auto& [id, ep] : eps) {
         fill(ep);
+        // Committed but not yet in the read model: look again shortly.
+        if (ep.read_pos < box_target() && ep.queued < opts.max_queued)
+          next_wake = std::min(next_wake, now + std::chrono::milliseconds(5));
         if (!egress_down) dispatch(ep, now, next_wake);
         if (ep.dirty) save_cursor(ep);
         prune(ep);
@@ -150,9 +153,15 @@ struct webhook_outbox::impl {
   }
 
   bool wants_read(std::uint64_t target) const {
+    target = std::min(target, readable());
     for (auto& [id, ep] : eps)
       if (ep.read_pos < target && ep.queued < opts.max_queued) return true;
     return false;
+  }
+
+  std::uint64_t box_target() {
+    std::lock_guard lk(box->m);
+    return box->target;
   }
 
   void reconcile() {
@@ -212,8 +221,13 @@ struct webhook_outbox::impl {
     return ws;
   }
 
-  void fill(endpoint_state& st) {
+  std::uint64_t readable() const {
     auto last = log.last_position();
+    return opts.read_limit ? std::min(last, opts.read_limit()) : last;
+  }
+
+  void fill(endpoint_state& st) {
+    auto last = readable();
     while (st.queued < opts.max_queued && st.read_pos < last) {
       std::vector<events::envelope> evs;
       if (auto s = log.read_from(st.read_pos, 256, evs); !s) {

@@ -59,6 +59,9 @@ class webhook_outbox {
     std::chrono::milliseconds give_up_after{std::chrono::hours(24)};
     std::chrono::milliseconds timeout{10000};
     std::size_t keep_deliveries = 10000;
+    // Read no further than this position (the read model behind workspace_of must have the
+    // events first); unset: the log's end.
+    std::function<std::uint64_t()> read_limit{};
   };
 
   // workspace_of: the workspace of a conversation the outbox has not seen open (read model).
