@@ -29,6 +29,15 @@ TEST(Signature, WebhookSignature_SignsTimestampAndBodyAndRefusesChanges) {
   EXPECT_FALSE(webhook_signature_valid("whsec_test", 1764763200, R"({"id":"evt_1"})", sig.substr(0, 20)));
 }
 
+TEST(Signature, XHubSignature256_MatchesThePublishedVector) {
+  // The X-Hub-Signature-256 scheme Meta's webhooks use (sha256= hex HMAC of the raw body),
+  // checked against the vector GitHub's webhook documentation publishes for the same header.
+  EXPECT_TRUE(meta_signature_valid("It's a Secret to Everybody", "Hello, World!",
+                                   "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"));
+  EXPECT_FALSE(meta_signature_valid("It's a Secret to Everybody", "Hello, World?",
+                                    "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"));
+}
+
 TEST(Signature, MetaSignature_AcceptsTheAppSecretsHmacAndRefusesAForgedOne) {
   const std::string body = R"({"object":"instagram","entry":[{"id":"17841400000000000","time":1764763200}]})";
   const std::string secret = "6d1c1a0b8f5e4c3a2b1d0e9f8a7b6c5d";
