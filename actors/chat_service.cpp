@@ -128,7 +128,7 @@ chat_service::~chat_service() {
 void chat_service::visitor_message(const conversation::principal& visitor,
                                    const std::string& site_key, conversation::post_message msg,
                                    std::weak_ptr<frame_sink> watch, ack_callback done,
-                                   std::string offline_message) {
+                                   std::string offline_message, std::string channel) {
   if (auto f = conversation::check_message(msg)) return done(*f, {});
   // The lock is held until the message is routed: a second tab's message can then never reach
   // a just-minted conversation before the message that opens it.
@@ -152,6 +152,7 @@ void chat_service::visitor_message(const conversation::principal& visitor,
   conversation::post_msg m{visitor, msg, nullptr, std::nullopt, watch};
   if (fresh) {
     m.open = conversation::open_conversation{visitor.workspace_id, site_key, visitor.who, offline_message};
+    m.open->channel = std::move(channel);
     if (auto bot = bot_of(impl_->env.opts, impl_->dir, visitor.workspace_id, site_key)) {
       m.open->bot = std::move(bot);
       m.open->offline_message.clear();  // the bot answers (its flow can test business hours)

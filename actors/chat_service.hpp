@@ -124,7 +124,7 @@ class chat_service {
   // `offline_message` (outside business hours) answers the message that opens a conversation.
   void visitor_message(const conversation::principal& visitor, const std::string& site_key,
                        conversation::post_message msg, std::weak_ptr<frame_sink> watch,
-                       ack_callback done, std::string offline_message = {});
+                       ack_callback done, std::string offline_message = {}, std::string channel = {});
   void post(const conversation::principal& who, const std::string& conversation_id,
             conversation::post_message msg, ack_callback done);
   void accept(const conversation::principal& who, const std::string& conversation_id,

@@ -101,6 +101,8 @@ void route_request(app& a, api_request req, respond_fn respond) {
       }
     });
   auto parts = split_path(req.path);
+  if (parts.size() == 3 && parts[0] == "hooks" && parts[1] == "instagram")
+    return handle_instagram_hook(a, req, parts, std::move(respond));
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
     return respond(error(errc::not_found, "no such endpoint"));
   if (req.method == "OPTIONS") return handle_preflight(a, req, parts, std::move(respond));
@@ -146,6 +148,7 @@ void route_request(app& a, api_request req, respond_fn respond) {
   if (area == "workspace") return handle_workspace(a, *s, req, parts, std::move(respond));
   if (area == "canned") return handle_canned(a, *s, req, parts, std::move(respond));
   if (area == "flows") return handle_flows(a, *s, req, parts, std::move(respond));
+  if (area == "channels") return handle_channels(a, *s, req, parts, std::move(respond));
   if (area == "ai") return handle_ai(a, *s, req, parts, std::move(respond));
   if (area == "bot_tokens") return handle_bot_tokens(a, *s, req, parts, std::move(respond));
   if (area == "webhooks") return handle_webhooks(a, *s, req, parts, std::move(respond));

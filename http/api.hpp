@@ -24,6 +24,7 @@ struct api_request {
   std::string content_type;   // of the body (uploads)
   std::string filename;       // X-Filename (uploads)
   std::string visitor_token;  // X-Visitor-Token (files)
+  std::string hub_signature;  // X-Hub-Signature-256 (Meta's webhooks)
   std::string accept_encoding;  // static files: gzip when accepted
 };
 

@@ -34,6 +34,7 @@ class file_store;
 }
 namespace integrations {
 class ai_settings_store;
+class instagram_channels;
 class webhook_directory;
 class webhook_outbox;
 }  // namespace integrations
@@ -91,6 +92,7 @@ struct app {
   integrations::webhook_directory* webhooks = nullptr;   // /webhooks
   bots::bot_tokens* bot_tokens = nullptr;                // /bot_tokens, external bots' auth
   integrations::ai_settings_store* ai = nullptr;         // /ai
+  integrations::instagram_channels* instagram = nullptr;  // /channels/instagram, /hooks/instagram
   integrations::webhook_outbox* outbox = nullptr;        // their delivery logs, redelivery
 };
 

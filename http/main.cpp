@@ -27,6 +27,7 @@
 #include "http/flags.hpp"
 #include "http/startup.hpp"
 #include "integrations/ai/ai_settings_store.hpp"
+#include "integrations/channels/instagram.hpp"
 #include "integrations/egress.hpp"
 #include "integrations/flow_webhooks.hpp"
 #include "integrations/webhooks/outbox.hpp"
@@ -229,6 +230,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load the AI settings: %s\n", s.message().c_str());
     return 1;
   }
+  sb::integrations::instagram_channels instagram{*log, writer, secrets};
+  if (auto s = instagram.load(); !s) {
+    std::fprintf(stderr, "cannot load the Instagram links: %s\n", s.message().c_str());
+    return 1;
+  }
   sb::integrations::webhook_directory webhooks{*log, writer, secrets};
   if (auto s = webhooks.load(); !s) {
     std::fprintf(stderr, "cannot load the webhooks: %s\n", s.message().c_str());
@@ -295,6 +301,7 @@ int main(int argc, char** argv) {
   app.webhooks = &webhooks;
   app.bot_tokens = &bot_tokens;
   app.ai = &ai_settings;
+  app.instagram = &instagram;
   app.outbox = &outbox;
   app.geo = geo.get();
   app.stats_model = &stats_model;

@@ -19,6 +19,7 @@ std::optional<history_change> fold_history(json& s, const events::envelope& e) {
     s = {{"id", cid},
          {"workspace_id", d.value("workspace_id", "")},
          {"site_key", d.value("site_key", "")},
+         {"channel", d.value("channel", "web")},
          {"visitor", d.value("visitor", json::object())},
          {"status", "waiting"},
          {"agent", nullptr},
@@ -105,6 +106,7 @@ json summary_view(const json& s) {
           {"last_seq", s["last_seq"]},
           {"labels", s.value("labels", json::array())},
           {"site_key", s["site_key"]},
+          {"channel", s.value("channel", "web")},
           {"created_ts", s["created_ts"]},
           {"updated_ts", s["updated_ts"]}};
 }

@@ -53,6 +53,7 @@ struct open_conversation {  // sent to a fresh conversation together with its fi
   // Outside the widget's business hours: answered at once by this system message.
   std::string offline_message;
   std::optional<bot_start> bot{};  // a bot answers first (no offline message then)
+  std::string channel{};            // "" = the web widget; "instagram", ...
 };
 
 struct post_message {

@@ -67,7 +67,7 @@ outcome decide_open(const state& s, const std::string& conversation_id,
   if (s.exists()) return fail(errc::conflict, "conversation already exists");
   if (auto f = check_message(first)) return fail(f->code, f->message);
   outcome o;
-  o.events.push_back(opened{conversation_id, open.workspace_id, open.site_key, open.visitor, now_ms});
+  o.events.push_back(opened{conversation_id, open.workspace_id, open.site_key, open.visitor, now_ms, open.channel});
   o.events.push_back(
       message_posted{1, now_ms, first.client_msg_id, open.visitor, first.text, first.attachments, false});
   if (open.bot) {  // the bot answers first (the actor runs its first turn right after this)

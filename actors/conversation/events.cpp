@@ -18,8 +18,10 @@ json data_json(const std::string& cid, const event& e) {
       [&](const auto& ev) -> json {
         using T = std::decay_t<decltype(ev)>;
         if constexpr (std::is_same_v<T, opened>) {
-          return {{"conversation_id", ev.conversation_id}, {"workspace_id", ev.workspace_id},
-                  {"site_key", ev.site_key}, {"visitor", party_json(ev.visitor)}, {"ts", ev.ts}};
+          json j{{"conversation_id", ev.conversation_id}, {"workspace_id", ev.workspace_id},
+                 {"site_key", ev.site_key}, {"visitor", party_json(ev.visitor)}, {"ts", ev.ts}};
+          if (!ev.channel.empty()) j["channel"] = ev.channel;
+          return j;
         } else if constexpr (std::is_same_v<T, message_posted>) {
           json j{{"conversation_id", cid}, {"seq", ev.seq}, {"ts", ev.ts},
                  {"client_msg_id", ev.client_msg_id}, {"sender", party_json(ev.sender)},
@@ -102,7 +104,7 @@ std::optional<event> decode_event(const std::string& type, std::uint16_t version
   try {
     if (type == "conversation_opened")
       return opened{j.at("conversation_id"), j.at("workspace_id"), j.at("site_key"),
-                    party_from(j.at("visitor")), j.at("ts")};
+                    party_from(j.at("visitor")), j.at("ts"), j.value("channel", "")};
     if (type == "message_posted") {
       message_posted m{j.at("seq"), j.at("ts"), j.at("client_msg_id"), party_from(j.at("sender")),
                        j.at("text")};

@@ -18,6 +18,7 @@ struct opened {  // "conversation_opened" v1
   std::string site_key;
   party visitor;
   std::int64_t ts = 0;
+  std::string channel{};  // "" = the web widget; "instagram", ...
 };
 
 struct message_posted {  // "message_posted" v1

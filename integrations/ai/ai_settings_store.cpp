@@ -3,8 +3,6 @@
 #include <chrono>
 
 #include "actors/vault.hpp"
-#include "events/group_commit_writer.hpp"
-#include "events/log.hpp"
 #include "integrations/egress.hpp"
 
 namespace sb::integrations {
@@ -39,24 +37,14 @@ std::optional<std::string> check(const json& b) {
 }  // namespace
 
 ai_settings_store::ai_settings_store(events::event_log& log, events::group_commit_writer& writer, const vault& secrets)
-    : log_(log), writer_(writer), vault_(secrets) {}
+    : streams_(log, writer, "ai/"), vault_(secrets) {}
 
 events::status ai_settings_store::load() {
-  std::vector<std::string> streams;
-  if (auto st = log_.stream_names("ai/", streams); !st) return st;
   std::unique_lock lock{mutex_};
-  for (auto& stream : streams) {
-    std::vector<events::envelope> evs;
-    if (auto st = log_.read_whole_stream(stream, evs); !st) return st;
-    auto& e = by_workspace_[stream.substr(3)];
-    for (auto& ev : evs) {
-      auto d = json::parse(ev.data, nullptr, false);
-      if (!d.is_object()) return events::status::error("corrupt event in " + stream);
-      apply(e, d);
-      e.head = ev.seq;
-    }
-  }
-  return {};
+  return streams_.load([this](const std::string& ws, const std::string&, const json& d) {
+    apply(by_workspace_[ws], d);
+    return events::status{};
+  });
 }
 
 void ai_settings_store::apply(entry& e, const json& d) {
@@ -110,41 +98,18 @@ void ai_settings_store::configure(const std::string& workspace_id, const json& b
     if (key.empty()) data["api_key_cleared"] = true;
     else data["api_key_sealed"] = vault_.seal(key);
   }
-  std::unique_lock lock{mutex_};
-  auto& e = by_workspace_[workspace_id];
-  if (e.busy) {
-    lock.unlock();
-    return done({{errc::conflict, "another change to the AI settings is being saved"}, {}, 0});
-  }
-  e.busy = true;
-  events::envelope env;
-  env.type = "ai_configured";
-  env.stream = "ai/" + workspace_id;
-  env.seq = ++e.head;
-  env.data = data.dump();
-  auto refused = writer_.append({std::move(env)}, [this, workspace_id, data, done](const events::append_result& r) {
+  streams_.append(workspace_id, "ai_configured", data, [this, workspace_id, data, done](const failure& f, std::uint64_t pos) {
+    if (f.code != errc::ok) return done({f, {}, 0});
     ai_settings_result out;
     {
       std::unique_lock lock{mutex_};
       auto& e = by_workspace_[workspace_id];
-      e.busy = false;
-      if (!r.st.ok()) {
-        --e.head;
-        out.error = {errc::unavailable, "storage failed: " + r.st.message()};
-      } else {
-        apply(e, data);
-        out.object = view_of(&e);
-        out.position = r.last_position;
-      }
+      apply(e, data);
+      out.object = view_of(&e);
     }
+    out.position = pos;
     done(out);
   });
-  if (!refused.ok()) {
-    --e.head;
-    e.busy = false;
-    lock.unlock();
-    done({{errc::unavailable, "storage failed: " + refused.message()}, {}, 0});
-  }
 }
 
 }  // namespace sb::integrations

@@ -1,6 +1,6 @@
 #pragma once
 // ai_settings_store: each workspace's AI endpoint (the ai aggregate, stream ai/<workspace id>,
-// event ai_configured). The API key is sealed by the vault before it is stored and is never
+// event ai_configured, stored by settings_streams). The API key is sealed by the vault before it is stored and is never
 // shown again (only whether one is set, and its last 4 characters). Reads never touch disk.
 // Thread-safe (shared lock for reads, exclusive for writes; writes apply once durable).
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "actors/errors.hpp"
 #include "events/status.hpp"
 #include "integrations/ai/ai_client.hpp"
+#include "integrations/settings_streams.hpp"
 
 namespace sb {
 class vault;
@@ -50,14 +51,11 @@ class ai_settings_store {
   struct entry {
     ai_settings s;
     std::int64_t updated_ts = 0;
-    std::uint64_t head = 0;
-    bool busy = false;
   };
   void apply(entry& e, const nlohmann::json& d);
   nlohmann::json view_of(const entry* e) const;
 
-  events::event_log& log_;
-  events::group_commit_writer& writer_;
+  settings_streams streams_;
   const vault& vault_;
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, entry> by_workspace_;

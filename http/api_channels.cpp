@@ -1,0 +1,68 @@
+// Channels beyond the widget (docs/channels.md): /api/v1/channels/instagram (admins link an
+// Instagram account) and Meta's webhook, /hooks/instagram/{workspace id}: the subscription
+// check (hub.challenge) and signed messaging events, which become visitor messages of
+// conversations with channel "instagram". The rules live in integrations/channels.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "actors/chat_service.hpp"
+#include "actors/directory.hpp"
+#include "http/api_support.hpp"
+#include "http/app.hpp"
+#include "integrations/channels/instagram.hpp"
+#include "integrations/signature.hpp"
+
+namespace sb::http {
+
+void handle_channels(app& a, const staff& s, const api_request& req, const std::vector<std::string>& parts,
+                     respond_fn respond) {
+  if (!a.instagram) return respond(error(errc::unavailable, "channels are not enabled here"));
+  if (s.role != "admin") return respond(error(errc::forbidden, "only admins link channels"));
+  if (parts.size() != 4 || parts[3] != "instagram") return respond(error(errc::not_found, "no such channel"));
+  auto ws = s.who.workspace_id;
+  if (req.method == "GET") return respond(reply(200, a.instagram->view(ws)));
+  if (req.method != "PUT") return respond(error(errc::not_found, "no such endpoint"));
+  auto body = object_body(req, respond);
+  if (!body) return;
+  auto widget_of_ws = [&a, ws](const std::string& site_key) {
+    auto w = a.dir.widget(site_key);
+    return w && w->value("workspace_id", "") == ws;
+  };
+  a.instagram->configure(ws, *body, widget_of_ws, [respond](const integrations::instagram_result& r) {
+    if (r.error.code != errc::ok) return respond(error(r.error));
+    auto out = r.object;
+    out["position"] = r.position;
+    respond(reply(200, out));
+  });
+}
+
+void handle_instagram_hook(app& a, const api_request& req, const std::vector<std::string>& parts, respond_fn respond) {
+  auto link = a.instagram ? a.instagram->link(parts[2]) : std::nullopt;
+  if (!link) return respond(error(errc::not_found, "no Instagram account is linked here"));
+  if (req.method == "GET") {  // Meta's subscription check
+    auto q = parse_query(req.query);
+    auto challenge = q["hub.challenge"];
+    if (q["hub.mode"] != "subscribe" || q["hub.verify_token"] != link->verify_token || challenge.empty() ||
+        challenge.size() > 200)
+      return respond(error(errc::forbidden, "verify token does not match"));
+    return respond({200, challenge, "text/plain; charset=utf-8", {}});
+  }
+  if (req.method != "POST") return respond(error(errc::not_found, "no such endpoint"));
+  if (!integrations::meta_signature_valid(link->app_secret, req.body, req.hub_signature))
+    return respond(error(errc::forbidden, "X-Hub-Signature-256 does not match"));
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (!body.is_object()) return respond(error(errc::bad_request, "body is not JSON"));
+  auto messages = integrations::instagram_messages(body);
+  for (auto& m : messages) {
+    conversation::principal visitor{{"visitor", "vi_ig" + m.sender_id, "Instagram user"}, link->workspace_id};
+    conversation::post_message msg;
+    msg.client_msg_id = "ig-" + m.mid;  // Meta retries a delivery with the same mid: stored once
+    msg.text = m.text;
+    a.chat.visitor_message(visitor, link->site_key, std::move(msg), {}, [](const failure& f, const ack_info&) {
+      if (f.code != errc::ok) std::fprintf(stderr, "instagram: message refused: %s\n", f.message.c_str());
+    }, "", "instagram");
+  }
+  respond(reply(200, {{"received", messages.size()}}));  // Meta wants a quick 200
+}
+
+}  // namespace sb::http
