@@ -103,6 +103,8 @@ void route_request(app& a, api_request req, respond_fn respond) {
   auto parts = split_path(req.path);
   if (parts.size() == 3 && parts[0] == "hooks" && parts[1] == "instagram")
     return handle_instagram_hook(a, req, parts, std::move(respond));
+  if (parts.size() == 3 && parts[0] == "hooks" && parts[1] == "telegram")
+    return handle_telegram_hook(a, req, parts, std::move(respond));
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
     return respond(error(errc::not_found, "no such endpoint"));
   if (req.method == "OPTIONS") return handle_preflight(a, req, parts, std::move(respond));

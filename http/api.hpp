@@ -25,6 +25,7 @@ struct api_request {
   std::string filename;       // X-Filename (uploads)
   std::string visitor_token;  // X-Visitor-Token (files)
   std::string hub_signature;  // X-Hub-Signature-256 (Meta's webhooks)
+  std::string telegram_secret;  // X-Telegram-Bot-Api-Secret-Token (Telegram's webhook)
   std::string accept_encoding;  // static files: gzip when accepted
 };
 

@@ -1,7 +1,11 @@
 // Channels beyond the widget (docs/channels.md): /api/v1/channels/instagram (admins link an
 // Instagram account) and Meta's webhook, /hooks/instagram/{workspace id}: the subscription
 // check (hub.challenge) and signed messaging events, which become visitor messages of
-// conversations with channel "instagram". The rules live in integrations/channels.
+// conversations with channel "instagram"; /api/v1/channels/telegram (admins link a staff
+// chat) and, in webhook mode, Telegram's updates at /hooks/telegram/{workspace id}. The rules
+// live in integrations/channels.
+#include <openssl/crypto.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -10,30 +14,63 @@
 #include "http/api_support.hpp"
 #include "http/app.hpp"
 #include "integrations/channels/instagram.hpp"
+#include "integrations/channels/telegram.hpp"
+#include "integrations/channels/telegram_bridge.hpp"
 #include "integrations/signature.hpp"
 
 namespace sb::http {
 
+namespace {
+
+void configured(respond_fn respond, const failure& error, nlohmann::json object, std::uint64_t position) {
+  if (error.code != errc::ok) return respond(http::error(error));
+  object["position"] = position;
+  respond(reply(200, object));
+}
+
+}  // namespace
+
 void handle_channels(app& a, const staff& s, const api_request& req, const std::vector<std::string>& parts,
                      respond_fn respond) {
-  if (!a.instagram) return respond(error(errc::unavailable, "channels are not enabled here"));
   if (s.role != "admin") return respond(error(errc::forbidden, "only admins link channels"));
-  if (parts.size() != 4 || parts[3] != "instagram") return respond(error(errc::not_found, "no such channel"));
+  bool instagram = parts.size() == 4 && parts[3] == "instagram", telegram = parts.size() == 4 && parts[3] == "telegram";
+  if (!instagram && !telegram) return respond(error(errc::not_found, "no such channel"));
+  if ((instagram && !a.instagram) || (telegram && !a.telegram)) return respond(error(errc::unavailable, "channels are not enabled here"));
   auto ws = s.who.workspace_id;
-  if (req.method == "GET") return respond(reply(200, a.instagram->view(ws)));
+  if (req.method == "GET") return respond(reply(200, instagram ? a.instagram->view(ws) : a.telegram->view(ws)));
   if (req.method != "PUT") return respond(error(errc::not_found, "no such endpoint"));
   auto body = object_body(req, respond);
   if (!body) return;
+  if (telegram) {
+    auto user_of_ws = [&a, ws](const std::string& id) {
+      auto u = a.dir.user_by_id(id);
+      return u && u->workspace_id == ws;
+    };
+    return a.telegram->configure(ws, *body, user_of_ws, [respond](const integrations::telegram_result& r) {
+      configured(respond, r.error, r.object, r.position);
+    });
+  }
   auto widget_of_ws = [&a, ws](const std::string& site_key) {
     auto w = a.dir.widget(site_key);
     return w && w->value("workspace_id", "") == ws;
   };
   a.instagram->configure(ws, *body, widget_of_ws, [respond](const integrations::instagram_result& r) {
-    if (r.error.code != errc::ok) return respond(error(r.error));
-    auto out = r.object;
-    out["position"] = r.position;
-    respond(reply(200, out));
+    configured(respond, r.error, r.object, r.position);
   });
+}
+
+void handle_telegram_hook(app& a, const api_request& req, const std::vector<std::string>& parts, respond_fn respond) {
+  auto link = a.telegram ? a.telegram->link(parts[2]) : std::nullopt;
+  if (!link || link->mode != "webhook" || !a.telegram_bridge)
+    return respond(error(errc::not_found, "no Telegram webhook is set up here"));
+  if (req.method != "POST") return respond(error(errc::not_found, "no such endpoint"));
+  auto& secret = link->webhook_secret;
+  if (req.telegram_secret.size() != secret.size() || CRYPTO_memcmp(req.telegram_secret.data(), secret.data(), secret.size()) != 0)
+    return respond(error(errc::forbidden, "X-Telegram-Bot-Api-Secret-Token does not match"));
+  auto body = nlohmann::json::parse(req.body, nullptr, false);
+  if (!body.is_object()) return respond(error(errc::bad_request, "body is not JSON"));
+  a.telegram_bridge->handle_update(link->workspace_id, body);
+  respond(reply(200, {{"ok", true}}));  // Telegram sends again on anything but 2xx
 }
 
 void handle_instagram_hook(app& a, const api_request& req, const std::vector<std::string>& parts, respond_fn respond) {

@@ -74,6 +74,7 @@ void handle_channels(app& a, const staff& s, const api_request& req, const std::
                      respond_fn respond);
 // Meta's webhook for Instagram (no staff token: the signature authenticates it).
 void handle_instagram_hook(app& a, const api_request& req, const std::vector<std::string>& parts, respond_fn respond);
+void handle_telegram_hook(app& a, const api_request& req, const std::vector<std::string>& parts, respond_fn respond);
 void handle_ai(app& a, const staff& s, const api_request& req, const std::vector<std::string>& parts,
                respond_fn respond);
 void handle_bot_tokens(app& a, const staff& s, const api_request& req,

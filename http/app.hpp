@@ -35,6 +35,8 @@ class file_store;
 namespace integrations {
 class ai_settings_store;
 class instagram_channels;
+class telegram_channels;
+class telegram_bridge;
 class webhook_directory;
 class webhook_outbox;
 }  // namespace integrations
@@ -94,6 +96,8 @@ struct app {
   integrations::ai_settings_store* ai = nullptr;         // /ai
   integrations::instagram_channels* instagram = nullptr;  // /channels/instagram, /hooks/instagram
   integrations::webhook_outbox* outbox = nullptr;        // their delivery logs, redelivery
+  integrations::telegram_channels* telegram = nullptr;   // /channels/telegram
+  integrations::telegram_bridge* telegram_bridge = nullptr;  // /hooks/telegram (webhook mode)
 };
 
 // A staff member authenticated by a bearer token.

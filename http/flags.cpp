@@ -44,6 +44,7 @@ const flag kFlags[] = {
     {"allow-private-egress", "SWITCHBOARD_ALLOW_PRIVATE_EGRESS", "false", "let bot webhooks and integrations reach private, loopback and link-local addresses (tests, private networks)"},
     {"egress-timeout-ms", "SWITCHBOARD_EGRESS_TIMEOUT_MS", "10000", "whole-request timeout of outbound HTTP calls (bot webhooks)"},
     {"webhook-retry-max-seconds", "SWITCHBOARD_WEBHOOK_RETRY_MAX_SECONDS", "600", "longest wait between two attempts of a failing webhook delivery (the wait doubles from 1 s up to this; attempts go on for a day)"},
+    {"telegram-poll-seconds", "SWITCHBOARD_TELEGRAM_POLL_SECONDS", "25", "long-poll timeout of Telegram's getUpdates (polling mode), 1 to 50"},
     {"secrets-key-file", "SWITCHBOARD_SECRETS_KEY_FILE", "", "file holding the 32-byte key that seals stored secrets (webhook secrets); empty: a key kept in the data dir"},
     {"upload-max-bytes", "SWITCHBOARD_UPLOAD_MAX_BYTES", "10485760", "largest file upload (POST /api/v1/files) accepted, in bytes; bigger gets 413"},
 };

@@ -127,6 +127,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
     r.filename = std::string(req["X-Filename"]);
     r.visitor_token = std::string(req["X-Visitor-Token"]);
     r.hub_signature = std::string(req["X-Hub-Signature-256"]);
+    r.telegram_secret = std::string(req["X-Telegram-Bot-Api-Secret-Token"]);
     r.accept_encoding = std::string(req[bhttp::field::accept_encoding]);
     keep_alive_ = req.keep_alive();
     version_ = req.version();

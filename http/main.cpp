@@ -27,7 +27,9 @@
 #include "http/flags.hpp"
 #include "http/startup.hpp"
 #include "integrations/ai/ai_settings_store.hpp"
+#include "integrations/channels/channel_replies.hpp"
 #include "integrations/channels/instagram.hpp"
+#include "integrations/channels/telegram.hpp"
 #include "integrations/egress.hpp"
 #include "integrations/flow_webhooks.hpp"
 #include "integrations/webhooks/outbox.hpp"
@@ -89,10 +91,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  unsigned long long egress_timeout = 0, webhook_retry_max = 0;
+  unsigned long long egress_timeout = 0, webhook_retry_max = 0, telegram_poll = 0;
   if (!to_uint(f["egress-timeout-ms"], 600000, egress_timeout) || egress_timeout < 100 ||
-      !to_uint(f["webhook-retry-max-seconds"], 86400, webhook_retry_max) || webhook_retry_max == 0) {
-    std::fprintf(stderr, "--egress-timeout-ms is 100 to 600000, --webhook-retry-max-seconds 1 to 86400 (see --help)\n");
+      !to_uint(f["webhook-retry-max-seconds"], 86400, webhook_retry_max) || webhook_retry_max == 0 ||
+      !to_uint(f["telegram-poll-seconds"], 50, telegram_poll) || telegram_poll == 0) {
+    std::fprintf(stderr, "--egress-timeout-ms is 100 to 600000, --webhook-retry-max-seconds 1 to 86400, "
+                 "--telegram-poll-seconds 1 to 50 (see --help)\n");
     return 2;
   }
 
@@ -133,11 +137,13 @@ int main(int argc, char** argv) {
   sb::events::group_commit_writer::options writer_opts;
   writer_opts.min_commit_interval = std::chrono::microseconds(commit_interval);
   sb::events::group_commit_writer writer{*log, writer_opts};
-  std::atomic<sb::integrations::webhook_outbox*> outbox_ptr{nullptr};  // set once it exists
-  writer.on_commit([&history, &stats_model, &outbox_ptr](std::uint64_t pos) {
+  std::atomic<sb::integrations::webhook_outbox*> outbox_ptr{nullptr};  // set once they exist
+  std::atomic<sb::integrations::channel_outbox*> channel_ptr{nullptr};
+  writer.on_commit([&history, &stats_model, &outbox_ptr, &channel_ptr](std::uint64_t pos) {
     history.notify(pos);
     stats_model.notify(pos);
     if (auto* o = outbox_ptr.load(std::memory_order_acquire)) o->notify(pos);
+    if (auto* c = channel_ptr.load(std::memory_order_acquire)) c->notify(pos);
   });
   writer.on_batch([&stats](const sb::events::batch_stats& b) {
     if (!b.ok) return stats.append_failures_total->Increment(static_cast<double>(b.events));
@@ -235,6 +241,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "cannot load the Instagram links: %s\n", s.message().c_str());
     return 1;
   }
+  sb::integrations::telegram_channels telegram{*log, writer, secrets};
+  if (auto s = telegram.load(); !s) {
+    std::fprintf(stderr, "cannot load the Telegram links: %s\n", s.message().c_str());
+    return 1;
+  }
   sb::integrations::webhook_directory webhooks{*log, writer, secrets};
   if (auto s = webhooks.load(); !s) {
     std::fprintf(stderr, "cannot load the webhooks: %s\n", s.message().c_str());
@@ -281,6 +292,20 @@ int main(int argc, char** argv) {
   outbox.start();
   auto chat = std::make_unique<sb::chat_service>(*log, writer, readers, dir, chat_opts);
   chat->restore(sb::http::restorable(history, dir.workspace_ids()), dir.workspace_ids());
+  // Channels: Instagram replies and the Telegram relay leave through their own outbox.
+  sb::integrations::channel_router channel_router{instagram, telegram, [&history](const std::string& cid) { return history.summary(cid); }};
+  sb::integrations::channel_outbox::options channel_opts;
+  channel_opts.retry_max = outbox_opts.retry_max;
+  channel_opts.retry_base = outbox_opts.retry_base;
+  channel_opts.read_limit = outbox_opts.read_limit;
+  channel_opts.counted = [&stats](bool ok) { (ok ? stats.channel_sends_ok_total : stats.channel_sends_failed_total)->Increment(); };
+  sb::integrations::channel_outbox channel_outbox{*log, egress, "channels",
+                                                  [&channel_router](const auto& e) { return channel_router.route(e); }, channel_opts};
+  channel_ptr.store(&channel_outbox);
+  channel_outbox.start();
+  sb::integrations::telegram_bridge telegram_bridge{telegram, egress, sb::http::telegram_actions(*chat, dir),
+                                                    {std::chrono::seconds(telegram_poll), std::chrono::milliseconds(60000)}};
+  telegram_bridge.start();
 
   std::unique_ptr<sb::visitors::geoip> geo;
   if (f["geoip-db"].empty()) {
@@ -302,6 +327,8 @@ int main(int argc, char** argv) {
   app.bot_tokens = &bot_tokens;
   app.ai = &ai_settings;
   app.instagram = &instagram;
+  app.telegram = &telegram;
+  app.telegram_bridge = &telegram_bridge;
   app.outbox = &outbox;
   app.geo = geo.get();
   app.stats_model = &stats_model;
@@ -347,6 +374,9 @@ int main(int argc, char** argv) {
   egress.shutdown(); // calls in flight fail (their runs go on; webhooks stay queued); later ones fail at once
   outbox.stop();     // saves the cursors
   outbox_ptr.store(nullptr);
+  telegram_bridge.stop();  // no staff reply reaches the chat service from here on
+  channel_outbox.stop();
+  channel_ptr.store(nullptr);
   writer.stop();     // completes every queued append; their actors are still alive
   chat.reset();      // then stops every actor
   history.stop();

@@ -24,6 +24,8 @@ namespace sb::http {
   COUNTER(webhooks_delivered_total, "Outgoing webhook deliveries answered 2xx")                \
   COUNTER(webhooks_failed_total, "Outgoing webhook deliveries given up after a day of retries") \
   COUNTER(webhooks_retries_total, "Outgoing webhook attempts that failed and will be retried") \
+  COUNTER(channel_sends_ok_total, "Channel API sends (Instagram replies, Telegram relays) answered 2xx") \
+  COUNTER(channel_sends_failed_total, "Channel API sends refused for good or given up after a day of retries") \
   GAUGE(webhook_backlog_events, "Events read for webhook endpoints and not yet delivered or given up") \
   GAUGE(live_actors, "Conversation actors in memory")                                        \
   GAUGE(projection_lag_events, "Log events not yet applied by the history projection")       \

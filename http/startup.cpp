@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "actors/directory.hpp"
 #include "events/log.hpp"
 #include "projections/history_projection.hpp"
 
@@ -58,5 +59,23 @@ std::optional<std::string> meta_key(sb::events::event_log& log, const std::strin
   return key;
 }
 
+
+sb::integrations::telegram_bridge::act_fn telegram_actions(sb::chat_service& chat, const sb::directory& dir) {
+  return [&chat, &dir](const sb::integrations::telegram_staff_reply& r, std::function<void(const std::string&)> done) {
+    sb::conversation::principal who{{"agent", "tg" + r.telegram_user_id, r.telegram_name + " (Telegram)"}, r.workspace_id};
+    if (auto u = r.user_id.empty() ? std::nullopt : dir.user_by_id(r.user_id); u && u->workspace_id == r.workspace_id)
+      who.who = {u->role, u->id, u->name};
+    if (r.close)
+      return chat.close(who, r.conversation_id, [done](const sb::failure& f, const sb::conversation_info&) {
+        done(f.code == sb::errc::ok ? "" : f.message);
+      });
+    sb::conversation::post_message msg;
+    msg.client_msg_id = r.client_msg_id;
+    msg.text = r.text;
+    chat.post(who, r.conversation_id, std::move(msg), [done](const sb::failure& f, const sb::ack_info&) {
+      done(f.code == sb::errc::ok ? "" : f.message);
+    });
+  };
+}
 
 }  // namespace sb::http

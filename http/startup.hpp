@@ -7,6 +7,11 @@
 
 #include "actors/chat_service.hpp"
 
+#include "integrations/channels/telegram_bridge.hpp"
+
+namespace sb {
+class directory;
+}
 namespace sb::events {
 class event_log;
 }
@@ -24,5 +29,9 @@ std::vector<sb::restored_conversation> restorable(const sb::projections::history
 // The key `name`, made by `generate` and stored on the first start; nullopt (after printing
 // why) when it cannot be read or stored.
 std::optional<std::string> meta_key(sb::events::event_log& log, const std::string& name, std::string (*generate)());
+
+// What a staff reply in a Telegram staff chat does: an agent message of the conversation (as
+// the mapped user when there is one, else as "<name> (Telegram)"), or its close.
+sb::integrations::telegram_bridge::act_fn telegram_actions(sb::chat_service& chat, const sb::directory& dir);
 
 }  // namespace sb::http

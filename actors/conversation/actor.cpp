@@ -124,7 +124,15 @@ caf::behavior running(self_ptr self) {
           auto& flow_id = m.open ? m.open->bot->flow_id : st.s.bot_flow_id;
           if (flow_id == kAiBot) {
             write(self, pending_write{std::move(o.events), std::move(m.done), nullptr, m.watch, m.who.who.id});
-            return detail::start_ai_turn(self);  // after write(): the transcript has the message
+            // Once the message is durable, so that the visitor's socket (which starts watching
+            // with that commit) hears every partial frame of the reply.
+            auto seq = st.s.last_visitor_seq;
+            st.frames->wants_commits.store(true);
+            if (seq <= st.frames->durable_seq()) return detail::start_ai_turn(self);
+            st.after_durable.emplace_back(seq, [self, seq] {
+              if (seq <= self->state.frames->durable_seq()) detail::start_ai_turn(self);  // not a failed write
+            });
+            return;
           }
           if (flow_id.empty())
             detail::wait_for_external_bot(self, o.events, m.open ? m.open->bot->handoff_after_ms : st.s.bot_handoff_after_ms);

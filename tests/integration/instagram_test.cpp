@@ -6,8 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
+#include "tests/integration/support/fake_http_server.hpp"
 #include "tests/integration/support/server_fixture.hpp"
 
 namespace switchboard::integration {
@@ -37,14 +39,14 @@ std::string event(const std::string& mid, const std::string& text, bool echo = f
 
 class Instagram : public server_fixture {
  protected:
+  Instagram() { extra_server_args_ = {"--allow-private-egress"}; }
   const std::string secret_ = "meta-app-secret-123";
   std::string hook_;
-  void link() {
-    auto r = http().request("PUT", api("/channels/instagram"),
-                            json{{"account_id", "17841400000000001"}, {"site_key", site_key_},
-                                 {"verify_token", "verify-me-please"}, {"app_secret", secret_},
-                                 {"access_token", "page-token-abc"}},
-                            admin_token_);
+  void link(const std::string& graph = "") {
+    json body{{"account_id", "17841400000000001"}, {"site_key", site_key_}, {"verify_token", "verify-me-please"},
+              {"app_secret", secret_}, {"access_token", "page-token-abc"}};
+    if (!graph.empty()) body["graph_base_url"] = graph;
+    auto r = http().request("PUT", api("/channels/instagram"), body, admin_token_);
     ASSERT_EQ(r.status, 200) << r.describe();
     hook_ = r.body["webhook_path"];
   }
@@ -92,6 +94,45 @@ TEST_F(Instagram, SignedMessages_BecomeOneInstagramConversationInTheQueue) {
   EXPECT_EQ(conv.body["channel"], "instagram") << conv.describe();
   auto stats = http().get(api("/stats/overview"), admin_token_);
   EXPECT_EQ(stats.body["by_channel"]["instagram"], 1) << stats.describe();
+}
+
+TEST_F(Instagram, StaffReplies_GoOutThroughTheGraphApiInOrderWithRetries) {
+  std::atomic<int> calls{0};
+  fake_http_server graph([&](const fake_request&) {
+    return ++calls == 1 ? fake_response{500, R"({"error":{"message":"try later"}})"}
+                        : fake_response{200, R"({"recipient_id":"5544332211","message_id":"m_out"})"};
+  });
+  link(graph.url("/v21.0"));
+  auto body = event("m_1", "Do you ship to Oslo?");
+  ASSERT_EQ(post_event(body, meta_signature(secret_, body)).status, 200);
+  std::string cid;
+  for (int i = 0; i < 250 && cid.empty(); ++i) {
+    auto q = http().get(api("/queue"), admin_token_).body;
+    if (q["items"].size() == 1) cid = q["items"][0]["conversation_id"];
+    else std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_FALSE(cid.empty());
+  ASSERT_TRUE(accept_as_admin(cid));
+  for (auto* text : {"Yes, in 3 days.", "Anything else?"}) {
+    auto r = http().request("POST", api("/conversations/" + cid + "/messages"), json{{"client_msg_id", text}, {"text", text}}, admin_token_);
+    ASSERT_EQ(r.status, 201) << r.describe();
+  }
+  auto note = http().request("POST", api("/conversations/" + cid + "/messages"),
+                             json{{"client_msg_id", "note"}, {"text", "internal only"}, {"private", true}}, admin_token_);
+  ASSERT_EQ(note.status, 201);
+  ASSERT_TRUE(graph.wait_for(3, 15s)) << graph.count();
+  std::this_thread::sleep_for(300ms);
+  auto reqs = graph.requests();
+  ASSERT_EQ(reqs.size(), 3u);  // the first failed once; the note never left
+  std::vector<std::string> texts;
+  for (auto& q : reqs) {
+    EXPECT_EQ(q.target, "/v21.0/17841400000000001/messages");
+    EXPECT_EQ(q.header("authorization"), "Bearer page-token-abc");
+    auto j = json::parse(q.body);
+    EXPECT_EQ(j["recipient"]["id"], "5544332211");
+    texts.push_back(j["message"]["text"]);
+  }
+  EXPECT_EQ(texts, (std::vector<std::string>{"Yes, in 3 days.", "Yes, in 3 days.", "Anything else?"}));
 }
 
 TEST_F(Instagram, ForgedOrUnsignedEvents_AreRefusedAndChangeNothing) {
