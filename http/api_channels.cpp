@@ -11,6 +11,7 @@
 
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
+#include "actors/visitors/visitor_directory.hpp"
 #include "http/api_support.hpp"
 #include "http/app.hpp"
 #include "integrations/channels/instagram.hpp"
@@ -91,7 +92,13 @@ void handle_instagram_hook(app& a, const api_request& req, const std::vector<std
   if (!body.is_object()) return respond(error(errc::bad_request, "body is not JSON"));
   auto messages = integrations::instagram_messages(body);
   for (auto& m : messages) {
-    conversation::principal visitor{{"visitor", "vi_ig" + m.sender_id, "Instagram user"}, link->workspace_id};
+    conversation::principal visitor{{"visitor", integrations::instagram_visitor_id(link->workspace_id, m.sender_id), "Instagram user"},
+                                    link->workspace_id};
+    if (a.visitors) {  // in GET /visitors and the stats like a widget visit (no socket stays open)
+      a.visitors->connected(visitor.who.id, {link->workspace_id, link->site_key, "unknown", "", ""},
+                            [](const visitors::visitor_result&) {});
+      a.visitors->disconnected(visitor.who.id);
+    }
     conversation::post_message msg;
     msg.client_msg_id = "ig-" + m.mid;  // Meta retries a delivery with the same mid: stored once
     msg.text = m.text;

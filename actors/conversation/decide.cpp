@@ -11,7 +11,8 @@ outcome fail(errc code, std::string message) {
 
 bool may_touch(const state& s, const principal& who) {
   if (who.is_staff() || who.is_router() || who.is_bot()) return who.workspace_id == s.workspace_id;
-  if (who.who.kind == "visitor") return who.who.id == s.visitor.id;
+  if (who.who.kind == "visitor")
+    return who.who.id == s.visitor.id && (who.workspace_id.empty() || who.workspace_id == s.workspace_id);
   return false;
 }
 

@@ -8,7 +8,6 @@ namespace sb::integrations {
 namespace {
 using json = nlohmann::json;
 constexpr std::string_view kConversation = "conversation/";
-constexpr std::string_view kInstagramVisitor = "vi_ig";
 constexpr std::size_t kInstagramTextMax = 1000;  // characters per Instagram message
 constexpr std::size_t kRemembered = 200000;      // conversations the router keeps in memory
 
@@ -128,14 +127,15 @@ std::vector<channel_request> channel_router::route(const events::envelope& e) {
 
 std::optional<channel_request> channel_router::instagram_reply(const std::string& cid, const conv& c, const json& msg) {
   auto link = instagram_.link(c.workspace_id);
-  if (!link || link->access_token.empty() || c.visitor_id.rfind(kInstagramVisitor, 0) != 0) return std::nullopt;
+  auto recipient = instagram_sender_of(c.visitor_id);
+  if (!link || link->access_token.empty() || !recipient) return std::nullopt;
   channel_request r;
   r.lane_key = cid;
   r.what = "instagram reply";
   r.req.method = "POST";
   r.req.url = link->graph_base_url + "/" + link->account_id + "/messages";
   r.req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + link->access_token}};
-  r.req.body = json{{"recipient", {{"id", c.visitor_id.substr(kInstagramVisitor.size())}}},
+  r.req.body = json{{"recipient", {{"id", *recipient}}},
                     {"messaging_type", "RESPONSE"},
                     {"message", {{"text", msg.value("text", "")}}}}
                    .dump();

@@ -42,6 +42,19 @@ std::vector<instagram_message> instagram_messages(const json& body) {
   return out;
 }
 
+std::string instagram_visitor_id(const std::string& workspace_id, const std::string& sender_id) {
+  auto ws = workspace_id.rfind("ws_", 0) == 0 ? workspace_id.substr(3) : workspace_id;
+  return "vi_ig" + sender_id + "_" + ws;
+}
+
+std::optional<std::string> instagram_sender_of(const std::string& visitor_id) {
+  if (visitor_id.rfind("vi_ig", 0) != 0) return std::nullopt;
+  auto end = visitor_id.find('_', 5);
+  auto sender = visitor_id.substr(5, end == std::string::npos ? std::string::npos : end - 5);
+  if (sender.empty() || sender.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return sender;
+}
+
 instagram_channels::instagram_channels(events::event_log& log, events::group_commit_writer& writer, const vault& secrets)
     : streams_(log, writer, "instagram/"), vault_(secrets) {}
 

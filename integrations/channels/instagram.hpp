@@ -42,6 +42,10 @@ struct instagram_message {
   std::string text;
 };
 std::vector<instagram_message> instagram_messages(const nlohmann::json& body);
+// An Instagram user's visitor id in a workspace ("vi_ig<sender id>_<workspace hex>": the same
+// person writing to two workspaces' accounts is two visitors), and back to the sender id.
+std::string instagram_visitor_id(const std::string& workspace_id, const std::string& sender_id);
+std::optional<std::string> instagram_sender_of(const std::string& visitor_id);
 
 struct instagram_result {
   failure error{errc::ok, {}};

@@ -123,6 +123,9 @@ TEST(Conversation, StrangersAndVisitors_CannotAccept) {
   EXPECT_EQ(decide(s, kForeignAgent, accept{}, 1).error.code, errc::not_found);
   principal other_visitor{{"visitor", "vi_2", "Eve"}, "ws_1"};
   EXPECT_EQ(decide(s, other_visitor, post_message{"x", "hi"}, 1).error.code, errc::not_found);
+  // The same visitor id claimed from another workspace (a channel's ids come from outside).
+  principal same_id_elsewhere{kVisitor, "ws_2"};
+  EXPECT_EQ(decide(s, same_id_elsewhere, post_message{"x", "hi"}, 1).error.code, errc::not_found);
 }
 
 TEST(Conversation, Closed_RefusesMessagesAndClosingTwiceChangesNothing) {

@@ -94,6 +94,10 @@ TEST_F(Instagram, SignedMessages_BecomeOneInstagramConversationInTheQueue) {
   EXPECT_EQ(conv.body["channel"], "instagram") << conv.describe();
   auto stats = http().get(api("/stats/overview"), admin_token_);
   EXPECT_EQ(stats.body["by_channel"]["instagram"], 1) << stats.describe();
+  auto visitors = http().get(api("/visitors"), admin_token_);
+  ASSERT_EQ(visitors.status, 200) << visitors.describe();
+  ASSERT_EQ(visitors.body["items"].size(), 1u) << visitors.describe();
+  EXPECT_EQ(visitors.body["items"][0]["id"], conv.body["visitor"]["id"]);
 }
 
 TEST_F(Instagram, StaffReplies_GoOutThroughTheGraphApiInOrderWithRetries) {

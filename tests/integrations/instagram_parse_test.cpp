@@ -27,5 +27,14 @@ TEST(InstagramEvents, TextMessagesAreTakenEchoesReadsAndOtherObjectsAreNot) {
   EXPECT_TRUE(instagram_messages(json::array()).empty());
 }
 
+TEST(InstagramVisitors, IdsAreScopedByWorkspaceAndGiveTheSenderBack) {
+  auto a = instagram_visitor_id("ws_aaa", "5544"), b = instagram_visitor_id("ws_bbb", "5544");
+  EXPECT_NE(a, b);
+  EXPECT_EQ(instagram_sender_of(a), "5544");
+  EXPECT_EQ(instagram_sender_of(b), "5544");
+  EXPECT_FALSE(instagram_sender_of("vi_0123"));      // a widget visitor
+  EXPECT_FALSE(instagram_sender_of("vi_igabc_aaa"));  // not a sender id
+}
+
 }  // namespace
 }  // namespace sb::integrations
