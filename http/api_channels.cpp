@@ -70,8 +70,11 @@ void handle_telegram_hook(app& a, const api_request& req, const std::vector<std:
     return respond(error(errc::forbidden, "X-Telegram-Bot-Api-Secret-Token does not match"));
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (!body.is_object()) return respond(error(errc::bad_request, "body is not JSON"));
-  a.telegram_bridge->handle_update(link->workspace_id, body);
-  respond(reply(200, {{"ok", true}}));  // Telegram sends again on anything but 2xx
+  // It reads the relayed-message map (RocksDB): off the I/O thread.
+  a.readers.submit([&a, ws = link->workspace_id, body = std::move(body), respond = std::move(respond)] {
+    a.telegram_bridge->handle_update(ws, body);
+    respond(reply(200, {{"ok", true}}));  // Telegram sends again on anything but 2xx
+  });
 }
 
 void handle_instagram_hook(app& a, const api_request& req, const std::vector<std::string>& parts, respond_fn respond) {

@@ -2,7 +2,6 @@
 
 #include <rocksdb/db.h>
 
-#include <chrono>
 #include <mutex>
 
 #include "actors/tokens.hpp"
@@ -13,11 +12,6 @@
 namespace sb::integrations {
 namespace {
 using json = nlohmann::json;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string id_text(const json& v) {
   if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
@@ -204,7 +198,7 @@ void telegram_channels::configure(const std::string& workspace_id, const json& b
     }
   }
   json data{{"workspace_id", workspace_id}, {"staff_chat_id", chat}, {"mode", mode}, {"api_base_url", api},
-            {"webhook_url", hook},           {"staff_users", users}, {"ts", now_ms()}};
+            {"webhook_url", hook},           {"staff_users", users}, {"ts", unix_ms()}};
   if (body.contains("bot_token")) data["bot_token_sealed"] = vault_.seal(body["bot_token"].get<std::string>());
   if (!current || current->webhook_secret.empty()) data["webhook_secret_sealed"] = vault_.seal(random_id("tg", 24));
   streams_.append(workspace_id, "telegram_configured", data, [this, workspace_id, data, done](const failure& f, std::uint64_t pos) {
