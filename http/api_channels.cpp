@@ -12,6 +12,7 @@
 #include "actors/chat_service.hpp"
 #include "actors/directory.hpp"
 #include "actors/visitors/visitor_directory.hpp"
+#include "events/blocking_pool.hpp"
 #include "http/api_support.hpp"
 #include "http/app.hpp"
 #include "integrations/channels/instagram.hpp"
