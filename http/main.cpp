@@ -298,6 +298,7 @@ int main(int argc, char** argv) {
   channel_opts.retry_max = outbox_opts.retry_max;
   channel_opts.retry_base = outbox_opts.retry_base;
   channel_opts.read_limit = outbox_opts.read_limit;
+  channel_opts.wanted = [&channel_router] { return channel_router.wanted(); };
   channel_opts.counted = [&stats](bool ok) { (ok ? stats.channel_sends_ok_total : stats.channel_sends_failed_total)->Increment(); };
   sb::integrations::channel_outbox channel_outbox{*log, egress, "channels",
                                                   [&channel_router](const auto& e) { return channel_router.route(e); }, channel_opts};

@@ -130,6 +130,11 @@ struct channel_outbox::impl {
 
   void fill() {
     auto last = readable();
+    if (read_pos < last && opts.wanted && !opts.wanted()) {
+      read_pos = last;
+      dirty = true;
+      return;
+    }
     while (queued < opts.max_queued && read_pos < last) {
       std::vector<events::envelope> evs;
       if (auto s = log.read_from(read_pos, 256, evs); !s) {

@@ -47,6 +47,8 @@ class channel_outbox {
     // Read no further than this (the read models route() consults must have the events).
     std::function<std::uint64_t()> read_limit{};
     std::function<void(bool delivered)> counted{};  // once per request that ends
+    // While false, what is in the log is skipped unread (nothing could be sent).
+    std::function<bool()> wanted{};
   };
   using route_fn = std::function<std::vector<channel_request>(const events::envelope&)>;
 

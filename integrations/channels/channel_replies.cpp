@@ -43,18 +43,29 @@ channel_router::channel_router(const instagram_channels& instagram, telegram_cha
                                std::function<std::optional<json>(const std::string&)> summary)
     : instagram_(instagram), telegram_(telegram), summary_(std::move(summary)) {}
 
-channel_router::conv* channel_router::find(const std::string& cid) {
-  if (auto it = convs_.find(cid); it != convs_.end()) return &it->second;
+bool channel_router::wanted() const { return instagram_.any() || telegram_.any(); }
+
+void channel_router::refresh(const std::string& cid, conv& c) {
   auto s = summary_ ? summary_(cid) : std::nullopt;
-  if (!s || !s->is_object()) return nullptr;
-  if (convs_.size() >= kRemembered) convs_.clear();  // the read model answers again
-  auto& c = convs_[cid];
+  if (!s || !s->is_object()) return;
   c.workspace_id = s->value("workspace_id", "");
   c.channel = s->value("channel", "web");
   c.status = s->value("status", "");
   auto v = s->value("visitor", json::object());
   c.visitor_id = v.value("id", "");
   c.visitor_name = v.value("name", "");
+  c.stale = false;
+}
+
+channel_router::conv* channel_router::find(const std::string& cid) {
+  if (auto it = convs_.find(cid); it != convs_.end()) return &it->second;
+  if (convs_.size() >= kRemembered) convs_.clear();  // the read model answers again
+  auto& c = convs_[cid];
+  refresh(cid, c);
+  if (c.workspace_id.empty()) {
+    convs_.erase(cid);
+    return nullptr;
+  }
   return &c;
 }
 
@@ -65,6 +76,17 @@ std::vector<channel_request> channel_router::route(const events::envelope& e) {
              status = e.type == "status_changed";
   if (!opened && !message && !status) return out;
   auto cid = e.stream.substr(kConversation.size());
+  if (!opened) {
+    // Most events belong to workspaces that linked nothing: answered without parsing them.
+    auto* known = find(cid);
+    if (!known) return out;
+    bool ig = known->channel == "instagram" && instagram_.linked(known->workspace_id);
+    if (!ig && !telegram_.linked(known->workspace_id)) {
+      known->stale = true;
+      return out;
+    }
+    if (known->stale) refresh(cid, *known);
+  }
   auto d = json::parse(e.data, nullptr, false);
   if (!d.is_object()) return out;
   if (opened) {

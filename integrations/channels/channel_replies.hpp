@@ -31,13 +31,17 @@ class channel_router {
   channel_router(const instagram_channels& instagram, telegram_channels& telegram,
                  std::function<std::optional<nlohmann::json>(const std::string&)> summary);
   std::vector<channel_request> route(const events::envelope& e);
+  // False while no workspace has linked a channel: the outbox then skips the log unread.
+  bool wanted() const;
 
  private:
   struct conv {
     std::string workspace_id, channel, status, visitor_id, visitor_name;
     std::string pending;  // visitor text not yet relayed (bot phase, before the queue)
+    bool stale = false;   // events went by unread (nothing linked): status from the read model
   };
   conv* find(const std::string& conversation_id);
+  void refresh(const std::string& conversation_id, conv& c);
   std::optional<channel_request> instagram_reply(const std::string& cid, const conv& c, const nlohmann::json& msg);
   std::optional<channel_request> telegram_relay(const std::string& cid, const conv& c, const std::string& text, bool notice);
 

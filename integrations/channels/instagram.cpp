@@ -103,6 +103,17 @@ std::optional<instagram_link> instagram_channels::link(const std::string& worksp
   return it->second.l;
 }
 
+bool instagram_channels::linked(const std::string& workspace_id) const {
+  std::shared_lock lock{mutex_};
+  auto it = by_workspace_.find(workspace_id);
+  return it != by_workspace_.end() && it->second.updated_ts;
+}
+
+bool instagram_channels::any() const {
+  std::shared_lock lock{mutex_};
+  return !by_workspace_.empty();
+}
+
 void instagram_channels::configure(const std::string& workspace_id, const json& body,
                                    const std::function<bool(const std::string&)>& site_key_ok,
                                    std::function<void(const instagram_result&)> done) {

@@ -66,6 +66,8 @@ class instagram_channels {
                  const std::function<bool(const std::string&)>& site_key_ok,
                  std::function<void(const instagram_result&)> done);
   std::optional<instagram_link> link(const std::string& workspace_id) const;
+  bool linked(const std::string& workspace_id) const;  // cheap: no copy
+  bool any() const;
 
  private:
   struct entry {

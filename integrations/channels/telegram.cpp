@@ -152,6 +152,17 @@ std::vector<telegram_link> telegram_channels::links() const {
   return out;
 }
 
+bool telegram_channels::linked(const std::string& workspace_id) const {
+  std::shared_lock lock{mutex_};
+  auto it = by_workspace_.find(workspace_id);
+  return it != by_workspace_.end() && !it->second.bot_token.empty();
+}
+
+bool telegram_channels::any() const {
+  std::shared_lock lock{mutex_};
+  return !by_workspace_.empty();
+}
+
 std::uint64_t telegram_channels::version() const {
   std::shared_lock lock{mutex_};
   return version_;

@@ -75,6 +75,8 @@ class telegram_channels {
                  std::function<void(const telegram_result&)> done);
   std::optional<telegram_link> link(const std::string& workspace_id) const;
   std::vector<telegram_link> links() const;
+  bool linked(const std::string& workspace_id) const;  // cheap: no copy
+  bool any() const;
   std::uint64_t version() const;  // grows with every change of any link
 
   // The conversation a relayed message (its Telegram message id in the staff chat) stands for.
