@@ -190,9 +190,11 @@ export async function openWidgetPage(browser, env, contextOptions = {}) {
   return { context, page };
 }
 
-// The accessible names of the widget's messages, in order.
+// The accessible names of the widget's messages, in order (day separators and status notes,
+// listitems without an aria-label, left out).
 export function widgetMessages(page) {
-  return page.getByRole("log").getByRole("listitem").evaluateAll((items) => items.map((li) => li.getAttribute("aria-label")));
+  return page.getByRole("log").getByRole("listitem").evaluateAll((items) =>
+    items.map((li) => li.getAttribute("aria-label")).filter((name) => name !== null));
 }
 
 // A valid RGB PNG of random pixels (incompressible: about 3 * width * height bytes).

@@ -100,3 +100,13 @@ export function visitorMessage(seq, clientMsgId, text = "hi") {
     sender: { kind: "visitor", id: "vi_1", name: "Visitor" }, text, attachments: [],
   };
 }
+
+// The visitor wrote "hi" (seq 1) and a bot took the conversation (seq 2); returns the socket.
+export function startBotChat(t) {
+  const s = t.welcome();
+  const hi = t.client.send("hi");
+  s.receive({ type: "ack", client_msg_id: hi.key, conversation_id: CID, seq: 1, ts: 1 });
+  s.receive(visitorMessage(1, hi.key));
+  s.receive({ type: "status", conversation_id: CID, seq: 2, ts: 2, status: "bot", agent: null });
+  return s;
+}

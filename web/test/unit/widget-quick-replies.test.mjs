@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { QuickReplies } from "../../dist/test/widget-client.mjs";
-import { CID, makeClient, visitorMessage } from "./widget-fakes.mjs";
+import { CID, makeClient, startBotChat, visitorMessage } from "./widget-fakes.mjs";
 
 const BUTTONS = [{ label: "Orders", value: "orders" }, { label: "Pricing", value: "pricing" }];
 
@@ -38,11 +38,7 @@ function botChat(options) {
 // The visitor wrote "hi" (seq 1), a bot took the conversation (seq 2) and greeted with buttons (seq 3).
 function greeted() {
   const t = botChat();
-  const s = t.welcome();
-  const hi = t.client.send("hi");
-  s.receive({ type: "ack", client_msg_id: hi.key, conversation_id: CID, seq: 1, ts: 1 });
-  s.receive(visitorMessage(1, hi.key));
-  s.receive(status(2, "bot"));
+  const s = startBotChat(t);
   s.receive(botMessage(3, "Hi! Orders or pricing?", BUTTONS));
   return { t, s };
 }

@@ -57,9 +57,30 @@ export function mount(host: Host): AppHandle {
   const endButton = h("button", { type: "button", class: "end", hidden: true }, t("endChat"));
   const minimize = h("button", { type: "button", class: "ic", "aria-label": t("minimize") }, icon(ICONS.minimize));
   const footer = h("div", { class: "foot" });
-  const panel = h("div", { class: "w", role: "dialog", "aria-labelledby": "ttl", hidden: true },
-    h("div", { class: "hd" }, h("div", { class: "ht" }, h("h2", { id: "ttl" }, config.title), subtitle), soundButton, endButton, minimize),
-    connection, queue, log.el, typing, footer);
+  const header = h("div", { class: "hd" }, h("div", { class: "ht" }, h("h2", { id: "ttl" }, config.title), subtitle), soundButton, endButton, minimize);
+  const body = [connection, queue, log.el, typing, footer];
+  // An AI bot: tabs "AI" and "Live support" over the one conversation; Live support escalates.
+  let status = ""; // of the current conversation
+  const withPerson = () => status === "waiting" || status === "active";
+  const tabs = config.bot?.ai
+    ? [t("ai"), t("live")].map((name, i) => h("button", { type: "button", role: "tab", id: `t${i}`, "aria-controls": "tp", onclick: () => pick(i, true) }, name))
+    : [];
+  const tabPanel = h("div", { class: "tp", role: "tabpanel", id: "tp" }, ...body);
+  function pick(i: number, clicked?: boolean): void {
+    if (clicked && !withPerson()) {
+      client.wantsHuman = !!i; // no conversation yet (or it ended): escalate the next one
+      if (i && status === "bot") client.escalate();
+    }
+    if (withPerson()) i = 1;
+    // Both tabs stay in the Tab order (no arrow keys: the widget's size budget); Enter picks one.
+    tabs.forEach((tab, j) => tab.setAttribute("aria-selected", String(i === j)));
+    tabPanel.setAttribute("aria-labelledby", `t${i}`);
+    if (status !== "active") subtitle.textContent = i ? t("person") : "";
+  }
+  const panel = h("div", { class: "w", role: "dialog", "aria-labelledby": "ttl", hidden: true }, header);
+  if (tabs.length)
+    panel.append(h("div", { role: "tablist" }, ...tabs), tabPanel);
+  else panel.append(...body);
   log.el.append(replies);
   root.append(h("style", {}, PANEL_CSS), panel);
 
@@ -69,6 +90,8 @@ export function mount(host: Host): AppHandle {
     WebSocket, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (id) => clearTimeout(id),
     random: Math.random, now: Date.now, saved, save: state.write, onEvent,
   });
+
+  pick(0);
 
   const composer = new Composer(t, {
     send: (text) => client.send(text),
@@ -116,6 +139,8 @@ export function mount(host: Host): AppHandle {
         return onMessage(e.message, !!e.unseen);
       case "status":
         return onStatus(e.change);
+      case "drop":
+        return log.drop(e.key);
       case "queue":
         setLine(queue, e.position ? t("queue", e.position) : "");
         return;
@@ -141,6 +166,7 @@ export function mount(host: Host): AppHandle {
     log.message(m);
     showReplies(quick.message(m));
     if (atEnd || m.mine) log.scrollToEnd();
+    if (m.streaming) return;
     if (m.seq === undefined) typedHere.add(m.key);
     // Report each new message once: not the history a reload replays.
     if (m.seq === undefined || announced.has(m.key) || !(m.mine ? typedHere.has(m.key) : unseen)) return;
@@ -162,8 +188,10 @@ export function mount(host: Host): AppHandle {
     if (note) log.note(change, note);
     showReplies(quick.status(change));
     if (change.conversation !== client.conversation) return;
-    subtitle.textContent = change.status === "active" ? t("chattingWith", name) : "";
-    endButton.hidden = change.status !== "waiting" && change.status !== "active" && change.status !== "bot";
+    status = change.status;
+    subtitle.textContent = status === "active" ? t("chattingWith", name) : "";
+    if (tabs[0] && withPerson()) pick(1);
+    endButton.hidden = !withPerson() && status !== "bot";
   }
 
   function open(): void {

@@ -21,6 +21,7 @@ export interface ChatMessage {
   buttons?: QuickReply[]; // a bot's quick replies: picking one sends its value as a message
   delivery?: Delivery; // the visitor's own messages only
   error?: string; // the error code of a refused send
+  streaming?: boolean; // the AI's reply so far (a partial frame): no seq, replaced by its message
 }
 
 export interface StatusChange {
@@ -42,6 +43,7 @@ export type ClientEvent =
   | { type: "welcome"; open: boolean }
   | { type: "message"; message: ChatMessage; unseen?: boolean } // new or changed (same key); unseen: staff's, not read yet
   | { type: "status"; change: StatusChange }
+  | { type: "drop"; key: string } // a streamed reply that will get no message
   | { type: "queue"; position: number | null }
   | { type: "typing"; on: boolean; sender: Sender }
   | { type: "error"; code: string; message: string; ref?: string };

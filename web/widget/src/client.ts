@@ -5,7 +5,7 @@
 // injected, so Node's test runner drives it with a fake socket and fake timers.
 import { backoffDelay } from "./backoff";
 import type {
-  Attachment, ChatMessage, ClientEvent, ClientOptions, ConnectionState, OutboxItem, SocketLike, StatusChange,
+  Attachment, ChatMessage, ClientEvent, ClientOptions, ConnectionState, Delivery, OutboxItem, SocketLike, StatusChange,
 } from "./client-types";
 
 export const WELCOME_TIMEOUT_MS = 10_000; // a socket without a welcome by then is dropped
@@ -39,6 +39,8 @@ export class VisitorClient {
   private control: Frame[] = []; // frames waiting for the next welcome
   private theirSeq = 0; // the newest seq in the conversation not written by the visitor
   private readSent = 0;
+  private partial?: ChatMessage; // the AI's reply while it streams (partial frames, no seq)
+  wantsHuman = false; // escalate the next conversation as soon as it starts
 
   constructor(options: ClientOptions) {
     this.o = options;
@@ -96,6 +98,12 @@ export class VisitorClient {
   opened(pageUrl: string): void { this.sendOrQueue({ type: "open", page_url: pageUrl.slice(0, 2048) }); }
 
   end(): void { if (this.conversation) this.sendOrQueue({ type: "close" }); }
+
+  // Asks for a person: the current conversation leaves its bot for the queue.
+  escalate(): void {
+    this.wantsHuman = false;
+    this.sendOrQueue({ type: "escalate" });
+  }
 
   typing(on: boolean): void { if (this.welcomed && this.conversation) this.raw({ type: "typing", on }); }
 
@@ -183,6 +191,7 @@ export class VisitorClient {
       case "ack": return this.onAck(f);
       case "status": return this.onStatus(f);
       case "read": return this.onRead(f);
+      case "partial": return this.onPartial(f);
       case "visitor": return this.settleIdentify(f.id, f.visitor);
       case "error": return this.onError(f);
       case "queue_position":
@@ -223,15 +232,19 @@ export class VisitorClient {
       this.save();
       Object.assign(message, { conversation: cid, seq: f.seq, ts: f.ts, order, attachments: f.attachments ?? [] });
       delete message.error;
-      message.delivery = (this.readSeq.get(cid) ?? 0) >= f.seq ? "read" : "sent";
+      message.delivery = this.delivery(cid, f.seq);
     } else {
+      // The AI's final message takes the place (and key) of its streamed text.
+      const p = this.partial;
+      const streamed = !mine && p?.conversation === cid && p.sender.id === f.sender?.id;
+      if (streamed) this.partial = undefined;
       message = {
-        key: mine ? f.client_msg_id : `${cid}:${f.seq}`, order, conversation: cid, seq: f.seq, ts: f.ts, mine,
+        key: mine ? f.client_msg_id : streamed ? p!.key : `${cid}:${f.seq}`, order, conversation: cid, seq: f.seq, ts: f.ts, mine,
         sender: f.sender ?? { kind: "system" }, text: f.text ?? "", attachments: f.attachments ?? [],
       };
       if (!mine && Array.isArray(f.buttons) && f.buttons.length) message.buttons = f.buttons;
       if (mine) {
-        message.delivery = (this.readSeq.get(cid) ?? 0) >= f.seq ? "read" : "sent";
+        message.delivery = this.delivery(cid, f.seq);
         this.own.set(message.key, message);
       } else if (cid === this.conversation) {
         this.theirSeq = f.seq;
@@ -249,8 +262,7 @@ export class VisitorClient {
     this.adopt(f.conversation_id);
     this.outbox.delete(f.client_msg_id);
     this.save();
-    const read = (this.readSeq.get(f.conversation_id) ?? 0) >= f.seq;
-    Object.assign(message, { conversation: f.conversation_id, seq: f.seq, ts: f.ts, delivery: read ? "read" : "sent" });
+    Object.assign(message, { conversation: f.conversation_id, seq: f.seq, ts: f.ts, delivery: this.delivery(f.conversation_id, f.seq) });
     message.order = this.orderOf(f.conversation_id, f.seq);
     delete message.error;
     this.emit({ type: "message", message });
@@ -263,8 +275,26 @@ export class VisitorClient {
       key: `${cid}:${f.seq}`, order: this.orderOf(cid, f.seq), conversation: cid, ts: f.ts ?? this.o.now(),
       status: f.status, agent: f.agent ?? null,
     };
+    const p = this.partial;
+    if (p?.conversation === cid && f.status !== "bot") {
+      this.partial = undefined; // a person took over, or the AI failed: its text is not kept
+      this.emit({ type: "drop", key: p.key });
+    }
     this.emit({ type: "status", change });
     if (f.status !== "waiting" && cid === this.conversation) this.emit({ type: "queue", position: null });
+  }
+
+  // The AI's reply so far (the whole text each time): one bubble, updated in place, busy until
+  // its message arrives. Another conversation's partial is not ours to show.
+  private onPartial(f: Frame): void {
+    const cid = f.conversation_id;
+    if (cid !== this.conversation) return;
+    const message = (this.partial ||= {
+      key: `${cid}:p${++this.ids}`, order: Infinity, conversation: cid,
+      ts: this.o.now(), mine: false, sender: f.sender ?? { kind: "bot" }, text: "", attachments: [], streaming: true,
+    });
+    message.text = f.text;
+    this.emit({ type: "message", message });
   }
 
   private onRead(f: Frame): void {
@@ -295,6 +325,8 @@ export class VisitorClient {
     waiter.resolve(visitor);
   }
 
+  private delivery(cid: string, seq: number): Delivery { return (this.readSeq.get(cid) ?? 0) >= seq ? "read" : "sent"; }
+
   private readUpTo(cid: string, seq: number): void {
     if (seq <= (this.readSeq.get(cid) ?? 0)) return;
     this.readSeq.set(cid, seq);
@@ -320,6 +352,7 @@ export class VisitorClient {
     this.conversation = cid;
     this.theirSeq = this.readSent = 0;
     this.save();
+    if (this.wantsHuman) this.escalate();
   }
 
   private orderOf(cid: string, seq: number): number {

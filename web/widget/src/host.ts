@@ -12,6 +12,7 @@ export interface WidgetConfig {
   prechat: { enabled: boolean; fields: PrechatField[] };
   business_hours: unknown;
   offline_message: string;
+  bot?: { name: string; ai?: boolean } | null; // who answers first; ai: the widget shows the AI and Live support tabs
 }
 
 export type Lang = "en" | "de";

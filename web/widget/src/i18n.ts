@@ -36,6 +36,9 @@ const en = {
   uploading: "Uploading %",
   uploadFailed: "The upload failed: %",
   file: "File",
+  ai: "AI",
+  live: "Live support",
+  person: "A person will answer you here.",
 };
 
 export type Strings = typeof en;
@@ -74,6 +77,9 @@ const de: Strings = {
   uploading: "%: wird hochgeladen",
   uploadFailed: "Hochladen fehlgeschlagen: %",
   file: "Datei",
+  ai: "KI",
+  live: "Live-Support",
+  person: "Hier antwortet Ihnen ein Mensch.",
 };
 
 const tables: Record<Lang, Strings> = { en, de };

@@ -37,6 +37,8 @@ export class LogView {
     const row = this.byKey.get(m.key);
     const el = row?.el ?? h("li");
     el.className = `m ${m.mine ? "me" : m.sender.kind === "system" ? "sys" : "them"}`;
+    // A streamed reply is busy: the live region announces it once, when its message replaces it.
+    el.ariaBusy = m.streaming ? "true" : null;
     el.setAttribute("aria-label", m.text || m.attachments.map((a) => a.name).join(", ") || this.t("file"));
     const metaId = el.getAttribute("aria-describedby") || `d${++this.ids}`;
     el.setAttribute("aria-describedby", metaId);
@@ -46,7 +48,20 @@ export class LogView {
 
   note(change: StatusChange, text: string): void {
     if (this.byKey.has(change.key)) return;
-    this.place(change.key, change.order, change.ts, h("li", { class: "note", role: "none" }, text));
+    this.place(change.key, change.order, change.ts, h("li", { class: "note" }, text));
+  }
+
+  // Takes a row out (a streamed reply that got no message).
+  drop(key: string): void {
+    const row = this.byKey.get(key);
+    if (!row) return;
+    const i = this.rows.indexOf(row);
+    this.byKey.delete(key);
+    this.rows.splice(i, 1);
+    row.sep?.remove();
+    row.el.remove();
+    row.sep = undefined;
+    if (this.rows[i]) this.syncSeparator(this.rows[i], this.rows[i - 1]);
   }
 
   scrollToEnd(): void { this.el.scrollTop = this.el.scrollHeight; }
@@ -86,11 +101,7 @@ export class LogView {
         if (this.rows[i + 1]) this.syncSeparator(this.rows[i + 1], row);
         return;
       }
-      this.rows.splice(i, 1);
-      row.sep?.remove();
-      row.el.remove();
-      row.sep = undefined;
-      if (this.rows[i]) this.syncSeparator(this.rows[i], this.rows[i - 1]);
+      this.drop(key);
     }
     const placed: Row = row ?? { key, order, day, el };
     Object.assign(placed, { order, day });
@@ -107,7 +118,7 @@ export class LogView {
   private syncSeparator(row: Row, previous?: Row): void {
     const wanted = !previous || previous.day !== row.day;
     if (wanted && !row.sep) {
-      row.sep = h("li", { class: "day", role: "none" }, this.dayLabel(row.day));
+      row.sep = h("li", { class: "day" }, this.dayLabel(row.day));
       this.list.insertBefore(row.sep, row.el);
     } else if (!wanted && row.sep) {
       row.sep.remove();

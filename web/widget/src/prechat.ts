@@ -27,7 +27,7 @@ export function prechatForm(
     const error = h("p", { class: "err", id: `${id}e` });
     inputs.push(input);
     errors.push(error);
-    return h("div", { class: "field" }, h("label", { for: id }, field.label), input, error);
+    return h("div", {}, h("label", { for: id }, field.label), input, error);
   });
 
   const showError = (i: number, text: string) => {
