@@ -1,12 +1,12 @@
 // The console's dashboard and settings in headless Chromium against a real server: the
 // dashboard's counters follow new visitors without a reload (watch_stats), and a widget setting
 // saved in the widget builder reaches the public config and the real widget after a reload;
-// an agent (not admin) sees no team or routing settings. axe-core on both pages; screenshots
-// into test-output/.
+// an agent (not admin) sees no team, routing or integrations settings. axe-core on both pages;
+// screenshots into test-output/.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launchBrowser, outputPath, startHostPage, startServer, waitUntil } from "./harness.mjs";
-import { heroValue, seriousViolationsUnderCsp, signIn, startVisitor } from "./console-support.mjs";
+import { assertAccessible, heroValue, openConsolePage, signIn, startVisitor } from "./console-support.mjs";
 
 let browser;
 let server;
@@ -25,18 +25,9 @@ after(async () => {
 });
 
 async function openConsole() {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && /Content Security Policy/.test(m.text()) && errors.push(m.text()));
-  await signIn(page, server);
-  return { context, page, errors };
-}
-
-async function assertAccessible(page, what) {
-  const violations = await seriousViolationsUnderCsp(page);
-  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 2)}`);
+  const opened = await openConsolePage(browser);
+  await signIn(opened.page, server);
+  return opened;
 }
 
 test("the dashboard's counters change without a reload", async () => {
@@ -126,8 +117,8 @@ test("an agent gets the inbox, dashboard and the settings agents may change, not
   await signIn(page, server, { email: "agent@example.com", password: "agent-pass-123", path: "/console/settings" });
   const sections = page.getByRole("navigation", { name: "Settings sections" });
   for (const name of ["Widgets", "Canned replies", "Labels"]) await sections.getByRole("link", { name }).waitFor();
-  assert.equal(await sections.getByRole("link", { name: "Team" }).count(), 0);
-  assert.equal(await sections.getByRole("link", { name: "Routing" }).count(), 0);
+  for (const name of ["Team", "Routing", "AI assistant", "Webhooks", "Bot tokens"])
+    assert.equal(await sections.getByRole("link", { name }).count(), 0, `${name} is for admins`);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
   await page.getByRole("region", { name: "Online now" }).waitFor();
   await context.close();

@@ -1,9 +1,11 @@
 // Helpers for the console's browser tests, on top of harness.mjs: signing in through the login
 // screen, visitors driven by raw visitor sockets, seeding many conversations quickly, and the
 // Performance API figures the console records.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { ADMIN, AXE_PATH, openSocket, waitUntil } from "./harness.mjs";
+import { after, before } from "node:test";
+import { ADMIN, AXE_PATH, launchBrowser, openSocket, startServer, waitUntil } from "./harness.mjs";
 
 export const wsBase = (server) => server.baseUrl.replace(/^http/, "ws");
 
@@ -14,6 +16,41 @@ export async function signIn(page, server, { email = ADMIN.email, password = ADM
   await page.getByRole("textbox", { name: "Password" }).fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("navigation", { name: "Main" }).waitFor();
+}
+
+/**
+ * Chromium, a server (`args`: extra flags), the admin's token and a widget "Shop" for a test
+ * file: started before its tests, stopped after. The fields are set once `before` has run.
+ */
+export function useConsoleServer({ args = [] } = {}) {
+  const env = { browser: null, server: null, token: null, siteKey: null };
+  before(async () => {
+    env.browser = await launchBrowser();
+    env.server = await startServer({ args });
+    env.token = await env.server.login();
+    env.siteKey = (await env.server.createWidget(env.token, { name: "Shop" })).site_key;
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
+}
+
+/** A new context and page; page errors and CSP refusals are collected in `errors`. */
+export async function openConsolePage(browser, contextOptions = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...contextOptions });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => m.type() === "error" && /Content Security Policy/.test(m.text()) && errors.push(m.text()));
+  return { context, page, errors };
+}
+
+/** Fails on axe-core's serious and critical violations, naming `what` was checked. */
+export async function assertAccessible(page, what) {
+  const violations = await seriousViolationsUnderCsp(page);
+  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 2)}`);
 }
 
 /** The staff token the console signed in with. */

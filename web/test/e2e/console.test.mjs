@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { launchBrowser, openAgentSocket, outputPath, pngBytes, startServer, waitUntil } from "./harness.mjs";
-import { consoleToken, seriousViolationsUnderCsp, signIn, startVisitor } from "./console-support.mjs";
+import { assertAccessible, consoleToken, openConsolePage, signIn, startVisitor } from "./console-support.mjs";
 
 const LIMITS = ["--visitor-rate", "1000000", "--visitor-burst", "1000000", "--staff-write-rate", "100000"];
 let browser;
@@ -27,19 +27,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function openConsole(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 860 }, ...options });
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && /Content Security Policy/.test(m.text()) && errors.push(m.text()));
-  return { context, page, errors };
-}
-
-async function assertAccessible(page, what) {
-  const violations = await seriousViolationsUnderCsp(page);
-  assert.deepEqual(violations, [], `${what}: ${JSON.stringify(violations, null, 2)}`);
-}
+const openConsole = (options = {}) => openConsolePage(browser, { viewport: { width: 1400, height: 860 }, ...options });
 
 const messagesLog = (page) => page.getByRole("log", { name: "Messages" });
 const messageItem = (page, text) => messagesLog(page).getByRole("listitem").filter({ hasText: text });

@@ -41,9 +41,17 @@ test("the embed snippet is the one-line script tag", () => {
 
 test("the bot flow: none is null, a pick patches bot_flow_id, going back to none patches null", () => {
   const d = draftFromWidget(widget);
-  assert.equal(d.bot_flow_id, "");
-  assert.deepEqual(patchBody(widget, { ...d, bot_flow_id: "fl_1" }), { bot_flow_id: "fl_1" });
+  assert.equal(d.bot.kind, "none");
+  const flow = { ...d, bot: { ...d.bot, kind: "flow", flow_id: "fl_1" } };
+  assert.deepEqual(patchBody(widget, flow), { bot_flow_id: "fl_1", ai_bot: null, external_bot: null });
   const withBot = { ...widget, bot_flow_id: "fl_1" };
   assert.deepEqual(patchBody(withBot, draftFromWidget(withBot)), {});
-  assert.deepEqual(patchBody(withBot, { ...draftFromWidget(withBot), bot_flow_id: "" }), { bot_flow_id: null });
+  const none = draftFromWidget(withBot);
+  assert.deepEqual(patchBody(withBot, { ...none, bot: { ...none.bot, kind: "none" } }), { bot_flow_id: null, ai_bot: null, external_bot: null });
+});
+
+test("a bot choice's mistakes show with the rest of the draft", () => {
+  const d = draftFromWidget(widget);
+  assert.deepEqual(Object.keys(validateDraft({ ...d, bot: { ...d.bot, kind: "flow" } })), ["bot_flow"]);
+  assert.deepEqual(Object.keys(validateDraft({ ...d, bot: { ...d.bot, kind: "external", handoff_after_seconds: "0" } })), ["handoff_after_seconds"]);
 });

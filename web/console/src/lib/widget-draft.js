@@ -1,5 +1,7 @@
 // The widget builder's model: an editable draft of a widget, its checks (the server's rules,
 // so mistakes show before saving), the PATCH body with only what changed, and the embed snippet.
+// The bot (one of none, a flow, the AI, an external bot) is lib/integrations.js's bot choice.
+import { botChoiceFromWidget, botFields, botPatch, validateBotChoice } from "./integrations.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 export const WEEKDAYS = DAYS;
@@ -22,7 +24,7 @@ export function draftFromWidget(w) {
     prechat_enabled: !!w.prechat?.enabled,
     prechat_fields: (w.prechat?.fields ?? []).map((f) => ({ ...f })),
     allowed_origins: (w.allowed_origins ?? ["*"]).join("\n"),
-    bot_flow_id: w.bot_flow_id ?? "", // "": no bot
+    bot: botChoiceFromWidget(w),
     hours_enabled: !!hours,
     timezone: hours?.timezone ?? "",
     days: Object.fromEntries(DAYS.map((d) => [d, (hours?.days?.[d] ?? []).map((r) => r.join("-")).join(", ")])),
@@ -59,13 +61,13 @@ export function widgetFromDraft(d) {
     prechat: { enabled: d.prechat_enabled, fields: d.prechat_fields.map((f) => ({ name: f.name.trim(), label: f.label.trim(), type: f.type, required: !!f.required })) },
     allowed_origins: d.allowed_origins.split(/\s+/).map((s) => s.trim()).filter(Boolean),
     business_hours: d.hours_enabled ? { timezone: d.timezone.trim(), days } : null,
-    bot_flow_id: d.bot_flow_id || null,
+    ...botFields(d.bot),
   };
 }
 
 /** Field name -> message, empty when the draft can be saved. */
 export function validateDraft(d) {
-  const errors = {};
+  const errors = validateBotChoice(d.bot);
   if (!d.title.trim()) errors.title = "A title is required.";
   else if (byteLength(d.title) > 200) errors.title = "At most 200 bytes.";
   if (byteLength(d.name) > 200) errors.name = "At most 200 bytes.";
@@ -98,10 +100,13 @@ export function validateDraft(d) {
   return errors;
 }
 
+const BOT_KEYS = new Set(["bot_flow_id", "ai_bot", "external_bot"]);
+
 /** Only the top-level fields that differ from the saved widget (what PATCH needs). */
 export function patchBody(saved, draft) {
   const next = widgetFromDraft(draft);
   const body = {};
-  for (const [k, v] of Object.entries(next)) if (JSON.stringify(v) !== JSON.stringify(saved[k] ?? null)) body[k] = v;
-  return body;
+  for (const [k, v] of Object.entries(next))
+    if (!BOT_KEYS.has(k) && JSON.stringify(v) !== JSON.stringify(saved[k] ?? null)) body[k] = v;
+  return Object.assign(body, botPatch(saved, draft.bot));
 }

@@ -1,6 +1,6 @@
 // Settings: the widget builder, bots (agents read and simulate, admins edit), canned replies and
-// labels for any staff member; team and routing for admins (the server refuses agents there, so
-// agents do not see them).
+// labels for any staff member; team, routing and the integrations (AI assistant, webhooks, bot
+// tokens) for admins (the server refuses agents there, so agents do not see them).
 import { useConsole } from "../app/context.js";
 import { BASE, linkClick } from "../app/router.js";
 import { WidgetBuilder } from "./widget-builder.jsx";
@@ -9,6 +9,9 @@ import { CannedSettings } from "./canned-settings.jsx";
 import { LabelSettings } from "./label-settings.jsx";
 import { RoutingSettings } from "./routing-settings.jsx";
 import { BotSettings } from "./bot-settings.jsx";
+import { AiSettings } from "./ai-settings.jsx";
+import { WebhookSettings } from "./webhook-settings.jsx";
+import { BotTokenSettings } from "./bot-token-settings.jsx";
 
 const SECTIONS = [
   { key: "widgets", label: "Widgets", Component: WidgetBuilder },
@@ -17,6 +20,9 @@ const SECTIONS = [
   { key: "canned", label: "Canned replies", Component: CannedSettings },
   { key: "labels", label: "Labels", Component: LabelSettings },
   { key: "routing", label: "Routing", Component: RoutingSettings, admin: true },
+  { key: "ai", label: "AI assistant", Component: AiSettings, admin: true },
+  { key: "webhooks", label: "Webhooks", Component: WebhookSettings, admin: true },
+  { key: "bot-tokens", label: "Bot tokens", Component: BotTokenSettings, admin: true },
 ];
 
 export function SettingsPage({ section }) {

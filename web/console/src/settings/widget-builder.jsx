@@ -1,24 +1,13 @@
-// The widget builder: pick or create a widget, edit it with a live preview, choose its bot flow,
-// copy its embed snippet, save with PATCH /widgets/{site_key} (only the fields that changed).
+// The widget builder: pick or create a widget, edit it with a live preview, choose its bot
+// (none, a flow, the AI assistant or an external bot), copy its embed snippet, save with PATCH /widgets/{site_key} (only the fields that changed).
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { useConsole } from "../app/context.js";
 import { draftFromWidget, embedSnippet, patchBody, validateDraft } from "../lib/widget-draft.js";
 import { WidgetPreview } from "./widget-preview.jsx";
-import { PrechatFields, BusinessHours } from "./widget-form-parts.jsx";
-
-export function TextField({ label, value, onInput, error, multiline, hint, ...rest }) {
-  const id = `f-${label.replace(/\W+/g, "-").toLowerCase()}`;
-  const Tag = multiline ? "textarea" : "input";
-  const described = [error && `${id}-error`, hint && `${id}-hint`].filter(Boolean).join(" ") || undefined;
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <Tag id={id} value={value} onInput={(e) => onInput(e.currentTarget.value)} aria-invalid={error ? "true" : undefined} aria-describedby={described} {...rest} />
-      {hint && <small id={`${id}-hint`} class="hint">{hint}</small>}
-      {error && <small id={`${id}-error`} class="form-error">{error}</small>}
-    </div>
-  );
-}
+import { PrechatFields, BusinessHours, TextField } from "./widget-form-parts.jsx";
+import { BotChoiceField } from "./widget-bot-field.jsx";
+import { CopyButton } from "./copy-button.jsx";
+import { getAi } from "../lib/integrations.js";
 
 function ColorField({ label, value, onInput, error }) {
   const id = `f-${label.replace(/\W+/g, "-").toLowerCase()}`;
@@ -34,48 +23,20 @@ function ColorField({ label, value, onInput, error }) {
   );
 }
 
-// None, or one of the workspace's flows (a flow deleted since stays listed while the widget names it).
-function BotFlowField({ value, flows, onInput }) {
-  const known = !value || !flows || flows.some((f) => f.id === value);
-  return (
-    <div class="field">
-      <label for="f-bot-flow">Bot flow</label>
-      <select id="f-bot-flow" value={value} onChange={(e) => onInput(e.currentTarget.value)} aria-describedby="f-bot-flow-hint">
-        <option value="">None</option>
-        {(flows ?? []).map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
-        {!known && <option value={value}>A deleted flow</option>}
-      </select>
-      <small id="f-bot-flow-hint" class="hint">
-        {flows === null ? "Loading flows…" : "A bot answers new conversations first and hands them to a person when the flow says so. Flows are made under Bots."}
-      </small>
-    </div>
-  );
-}
-
 function EmbedSnippet({ siteKey }) {
   const snippet = embedSnippet(location.origin, siteKey);
-  const [copied, setCopied] = useState("");
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(snippet);
-      setCopied("Copied to the clipboard.");
-    } catch {
-      setCopied("Select the snippet and copy it (Ctrl+C).");
-    }
-  };
   return (
     <section class="panel" aria-labelledby="embed-title">
       <h2 id="embed-title" class="panel-heading">Embed on your site</h2>
       <p>Paste this line before <code>&lt;/body&gt;</code> on every page that should show the chat:</p>
       <pre class="snippet"><code>{snippet}</code></pre>
-      <button type="button" class="button small" onClick={copy}>Copy snippet</button>
-      <span class="copy-status" role="status">{copied}</span>
+      <CopyButton text={snippet} label="Copy snippet" />
     </section>
   );
 }
 
 export function WidgetBuilder() {
-  const { api } = useConsole();
+  const { api, me } = useConsole();
   const [widgets, setWidgets] = useState(null);
   const [selected, setSelected] = useState(null);
   const [draft, setDraft] = useState(null);
@@ -83,6 +44,7 @@ export function WidgetBuilder() {
   const [saving, setSaving] = useState(false);
   const [previewOffline, setPreviewOffline] = useState(false);
   const [flows, setFlows] = useState(null);
+  const [ai, setAi] = useState(null); // GET /ai, admins only: says whether the AI is set up
 
   useEffect(() => {
     api.get("/widgets").then((r) => {
@@ -90,6 +52,7 @@ export function WidgetBuilder() {
       if (r.items.length) select(r.items[0]);
     }, (e) => setStatus({ text: e.message, error: true }));
     api.get("/flows").then((r) => setFlows(r.items), () => setFlows([]));
+    if (me.role === "admin") getAi(api).then(setAi, () => {});
   }, [api]);
 
   const select = (w) => {
@@ -151,7 +114,7 @@ export function WidgetBuilder() {
         <button type="button" class="button ghost small" onClick={create}>New widget</button>
       </div>
       <div class="builder-grid">
-        <form class="panel builder-form" onSubmit={save} aria-label="Widget settings">
+        <form class="panel builder-form" onSubmit={save} aria-label="Widget settings" noValidate>
           <fieldset>
             <legend>Look</legend>
             <TextField label="Name" value={draft.name} onInput={set("name")} error={errors.name} hint="For you; visitors do not see it." />
@@ -172,10 +135,7 @@ export function WidgetBuilder() {
             <TextField label="Welcome message" multiline rows={2} value={draft.welcome_message} onInput={set("welcome_message")} error={errors.welcome_message} />
             <TextField label="Offline message" multiline rows={2} value={draft.offline_message} onInput={set("offline_message")} error={errors.offline_message} hint="Shown outside business hours." />
           </fieldset>
-          <fieldset>
-            <legend>Bot</legend>
-            <BotFlowField value={draft.bot_flow_id} flows={flows} onInput={set("bot_flow_id")} />
-          </fieldset>
+          <BotChoiceField choice={draft.bot} onChange={set("bot")} flows={flows} ai={ai} errors={errors} />
           <PrechatFields draft={draft} setDraft={setDraft} error={errors.prechat_fields} />
           <BusinessHours draft={draft} setDraft={setDraft} errors={errors} />
           <fieldset>

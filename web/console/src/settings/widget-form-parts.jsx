@@ -1,5 +1,21 @@
-// The widget builder's longer fieldsets: the prechat form's fields and the business hours.
+// The widget builder's longer fieldsets (the prechat form's fields, the business hours) and the
+// labelled text field the settings forms share.
 import { WEEKDAYS } from "../lib/widget-draft.js";
+
+// A labelled input (or textarea), its id from the label, with a hint and an error under it.
+export function TextField({ label, value, onInput, error, multiline, hint, ...rest }) {
+  const id = `f-${label.replace(/\W+/g, "-").toLowerCase()}`;
+  const Tag = multiline ? "textarea" : "input";
+  const described = [error && `${id}-error`, hint && `${id}-hint`].filter(Boolean).join(" ") || undefined;
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <Tag id={id} value={value} onInput={(e) => onInput(e.currentTarget.value)} aria-invalid={error ? "true" : undefined} aria-describedby={described} {...rest} />
+      {hint && <small id={`${id}-hint`} class="hint">{hint}</small>}
+      {error && <small id={`${id}-error`} class="form-error">{error}</small>}
+    </div>
+  );
+}
 
 const DAY_NAMES = { mon: "Monday", tue: "Tuesday", wed: "Wednesday", thu: "Thursday", fri: "Friday", sat: "Saturday", sun: "Sunday" };
 
