@@ -26,8 +26,8 @@ std::optional<std::string> check(const json& b) {
     return "model must be a string of 1 to 200 bytes";
   if (b.contains("system_prompt") && (!b["system_prompt"].is_string() || b["system_prompt"].get<std::string>().size() > 8000))
     return "system_prompt must be a string of at most 8000 bytes";
-  if (b.contains("timeout_seconds") && (!b["timeout_seconds"].is_number_integer() || b["timeout_seconds"].get<int>() < 5 ||
-                                        b["timeout_seconds"].get<int>() > 120))
+  if (b.contains("timeout_seconds") && (!b["timeout_seconds"].is_number_integer() || b["timeout_seconds"].get<std::int64_t>() < 5 ||
+                                        b["timeout_seconds"].get<std::int64_t>() > 120))
     return "timeout_seconds must be 5 to 120";
   if (b.contains("api_key") && (!b["api_key"].is_string() || b["api_key"].get<std::string>().size() > 500))
     return "api_key must be a string of at most 500 bytes";

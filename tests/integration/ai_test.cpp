@@ -136,6 +136,7 @@ TEST_F(Ai, Settings_AreAdminOnlyValidatedAndNeverShowTheKey) {
   for (auto& bad : {json{{"model", "m"}}, json{{"base_url", "ftp://x/"}, {"model", "m"}},
                     json{{"base_url", "https://x.example/v1"}, {"model", ""}},
                     json{{"base_url", "https://x.example/v1"}, {"model", "m"}, {"timeout_seconds", 1}},
+                    json{{"base_url", "https://x.example/v1"}, {"model", "m"}, {"timeout_seconds", 4294967301LL}},
                     json{{"base_url", "https://x.example/v1"}, {"model", "m"}, {"temperature", 2}}})
     EXPECT_EQ(http().request("PUT", api("/ai"), bad, admin_token_).status, 400) << bad.dump();
   auto agent = create_agent("agent@switchboard.test");
