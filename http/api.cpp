@@ -2,6 +2,7 @@
 
 #include "http/api_support.hpp"
 #include "actors/bots/bot_tokens.hpp"
+#include "integrations/channels/channel_outbox.hpp"
 #include "integrations/webhooks/outbox.hpp"
 #include "http/static_files.hpp"
 
@@ -86,6 +87,7 @@ void route_request(app& a, api_request req, respond_fn respond) {
   if (req.path == "/metrics") {
     a.stats.live_actors->Set(static_cast<double>(a.chat.live_actors()));
     if (a.outbox) a.stats.webhook_backlog_events->Set(static_cast<double>(a.outbox->backlog()));
+    if (a.channel_outbox) a.stats.channel_backlog_requests->Set(static_cast<double>(a.channel_outbox->backlog()));
     auto pos = a.writer.last_position();
     a.stats.log_position->Set(static_cast<double>(pos));
     a.stats.projection_lag_events->Set(static_cast<double>(pos - std::min(pos, a.history.applied_position())));

@@ -34,6 +34,7 @@ class file_store;
 }
 namespace integrations {
 class ai_settings_store;
+class channel_outbox;
 class instagram_channels;
 class telegram_channels;
 class telegram_bridge;
@@ -96,6 +97,7 @@ struct app {
   integrations::ai_settings_store* ai = nullptr;         // /ai
   integrations::instagram_channels* instagram = nullptr;  // /channels/instagram, /hooks/instagram
   integrations::webhook_outbox* outbox = nullptr;        // their delivery logs, redelivery
+  integrations::channel_outbox* channel_outbox = nullptr;  // its backlog, for /metrics
   integrations::telegram_channels* telegram = nullptr;   // /channels/telegram
   integrations::telegram_bridge* telegram_bridge = nullptr;  // /hooks/telegram (webhook mode)
 };

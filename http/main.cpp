@@ -331,6 +331,7 @@ int main(int argc, char** argv) {
   app.telegram = &telegram;
   app.telegram_bridge = &telegram_bridge;
   app.outbox = &outbox;
+  app.channel_outbox = &channel_outbox;
   app.geo = geo.get();
   app.stats_model = &stats_model;
   sb::http::stats_watchers stats_watch{app};

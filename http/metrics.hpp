@@ -27,6 +27,7 @@ namespace sb::http {
   COUNTER(channel_sends_ok_total, "Channel API sends (Instagram replies, Telegram relays) answered 2xx") \
   COUNTER(channel_sends_failed_total, "Channel API sends refused for good or given up after a day of retries") \
   GAUGE(webhook_backlog_events, "Events read for webhook endpoints and not yet delivered or given up") \
+  GAUGE(channel_backlog_requests, "Channel API sends read from the log and not yet answered or given up") \
   GAUGE(live_actors, "Conversation actors in memory")                                        \
   GAUGE(projection_lag_events, "Log events not yet applied by the history projection")       \
   GAUGE(log_position, "Position of the last durable event")

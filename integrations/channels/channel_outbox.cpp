@@ -3,17 +3,14 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
-#include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <thread>
 
 #include "events/log.hpp"
 #include "events/thread_name.hpp"
+#include "integrations/worker.hpp"
 
 namespace sb::integrations {
 namespace {
@@ -39,13 +36,7 @@ struct result {
   egress_response res;
 };
 
-struct mailbox {
-  std::mutex m;
-  std::condition_variable cv;
-  bool stopping = false;
-  std::deque<result> results;
-  std::uint64_t target = 0;
-};
+using results_box = mailbox<result>;
 
 bool retryable(const egress_response& r) { return r.status == 0 || r.status == 429 || r.status >= 500; }
 
@@ -54,7 +45,7 @@ bool retryable(const egress_response& r) { return r.status == 0 || r.status == 4
 struct channel_outbox::impl {
   impl(events::event_log& l, egress_client& e, std::string n, route_fn r, options o, std::atomic<std::size_t>& b)
       : log(l), egress(e), name(std::move(n)), route(std::move(r)), opts(std::move(o)), backlog(b),
-        box(std::make_shared<mailbox>()), rng(std::random_device{}()) {
+        box(std::make_shared<results_box>()), rng(std::random_device{}()) {
     if (opts.lanes == 0) opts.lanes = 1;
     lanes.assign(opts.lanes, lane{});
   }
@@ -65,8 +56,8 @@ struct channel_outbox::impl {
   route_fn route;
   options opts;
   std::atomic<std::size_t>& backlog;
-  std::shared_ptr<mailbox> box;
-  std::thread thread;
+  std::shared_ptr<results_box> box;
+  worker thread;
   std::mt19937 rng;
   // Outbox thread only:
   std::vector<lane> lanes;
@@ -106,11 +97,11 @@ struct channel_outbox::impl {
       {
         std::unique_lock lk(box->m);
         box->cv.wait_until(lk, next_wake, [&] {
-          return box->stopping || !box->results.empty() ||
+          return box->stopping || !box->items.empty() ||
                  (queued < opts.max_queued && read_pos < std::min(box->target, readable()));
         });
         if (box->stopping) break;
-        rs.swap(box->results);
+        rs.swap(box->items);
       }
       for (auto& r : rs) on_result(r);
       auto now = steady::now();
@@ -123,10 +114,7 @@ struct channel_outbox::impl {
     save();
   }
 
-  std::uint64_t target() {
-    std::lock_guard lk(box->m);
-    return box->target;
-  }
+  std::uint64_t target() { return box->target_now(); }
 
   void fill() {
     auto last = readable();
@@ -172,15 +160,8 @@ struct channel_outbox::impl {
       ln.in_flight = true;
       ++it.attempts;
       if (it.attempts == 1) it.first_attempt = now;
-      std::weak_ptr<mailbox> weak = box;
-      egress.send(it.r.req, [weak, i, pos = it.position](egress_response res) {
-        auto b = weak.lock();
-        if (!b) return;
-        {
-          std::lock_guard lk(b->m);
-          b->results.push_back({i, pos, std::move(res)});
-        }
-        b->cv.notify_one();
+      egress.send(it.r.req, [weak = std::weak_ptr(box), i, pos = it.position](egress_response res) {
+        results_box::post(weak, {i, pos, std::move(res)});
       });
     }
   }
@@ -196,10 +177,7 @@ struct channel_outbox::impl {
     auto& it = ln.q.front();
     bool ok = r.res.ok();
     if (!ok && retryable(r.res) && steady::now() - it.first_attempt < opts.give_up_after) {
-      double backoff = static_cast<double>(opts.retry_base.count()) * std::pow(2.0, std::min(it.attempts - 1, 30));
-      backoff = std::min(backoff, static_cast<double>(opts.retry_max.count()));
-      backoff *= std::uniform_real_distribution<double>(0.8, 1.2)(rng);
-      it.next_at = steady::now() + std::chrono::milliseconds(static_cast<std::int64_t>(backoff));
+      it.next_at = steady::now() + retry_delay(opts.retry_base, opts.retry_max, it.attempts, rng);
       return;
     }
     if (ok) {
@@ -241,28 +219,13 @@ channel_outbox::channel_outbox(events::event_log& log, egress_client& egress, st
 channel_outbox::~channel_outbox() { stop(); }
 
 void channel_outbox::start() {
-  if (impl_->thread.joinable()) return;
-  impl_->box->target = impl_->log.last_position();
-  impl_->thread = std::thread([p = impl_.get()] { p->run(); });
+  if (impl_->thread.running()) return;
+  impl_->box->raise(impl_->log.last_position());
+  impl_->thread.start([p = impl_.get()] { p->run(); });
 }
 
-void channel_outbox::stop() {
-  if (!impl_->thread.joinable()) return;
-  {
-    std::lock_guard lk(impl_->box->m);
-    impl_->box->stopping = true;
-  }
-  impl_->box->cv.notify_one();
-  impl_->thread.join();
-}
+void channel_outbox::stop() { impl_->thread.stop(*impl_->box); }
 
-void channel_outbox::notify(std::uint64_t last_position) {
-  {
-    std::lock_guard lk(impl_->box->m);
-    if (last_position <= impl_->box->target) return;
-    impl_->box->target = last_position;
-  }
-  impl_->box->cv.notify_one();
-}
+void channel_outbox::notify(std::uint64_t last_position) { impl_->box->raise(last_position); }
 
 }  // namespace sb::integrations

@@ -1,17 +1,15 @@
 #include "integrations/channels/telegram_bridge.hpp"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 #include <unordered_map>
 
 #include "events/thread_name.hpp"
 #include "integrations/channels/telegram.hpp"
 #include "integrations/egress.hpp"
+#include "integrations/worker.hpp"
 
 namespace sb::integrations {
 namespace {
@@ -24,12 +22,7 @@ struct answer {
   egress_response res;
 };
 
-struct mailbox {
-  std::mutex m;
-  std::condition_variable cv;
-  bool stopping = false;
-  std::deque<answer> answers;
-};
+using answers_box = mailbox<answer>;
 
 // Where a workspace's polling stands (bridge thread only).
 struct poller {
@@ -46,8 +39,8 @@ struct telegram_bridge::impl {
   egress_client& egress;
   act_fn act;
   options opts;
-  std::shared_ptr<mailbox> box = std::make_shared<mailbox>();
-  std::thread thread;
+  std::shared_ptr<answers_box> box = std::make_shared<answers_box>();
+  worker thread;
   std::unordered_map<std::string, poller> pollers;  // bridge thread only
 
   impl(telegram_channels& l, egress_client& e, act_fn a, options o) : links(l), egress(e), act(std::move(a)), opts(o) {}
@@ -60,19 +53,13 @@ struct telegram_bridge::impl {
     r.headers = {{"Content-Type", "application/json"}};
     r.body = body.dump();
     r.timeout = timeout;
-    std::weak_ptr<mailbox> weak = box;
+    std::weak_ptr<answers_box> weak = box;
     egress.send(std::move(r), [weak, tracked, ws = l.workspace_id, method, v = l.version](egress_response res) {
       if (!tracked) {
         if (!res.ok()) std::fprintf(stderr, "telegram: %s failed: %d %s\n", method.c_str(), res.status, res.error.c_str());
         return;
       }
-      auto b = weak.lock();
-      if (!b) return;
-      {
-        std::lock_guard lk(b->m);
-        b->answers.push_back({ws, method, v, std::move(res)});
-      }
-      b->cv.notify_one();
+      answers_box::post(weak, {ws, method, v, std::move(res)});
     });
   }
 
@@ -89,9 +76,9 @@ struct telegram_bridge::impl {
       std::deque<answer> as;
       {
         std::unique_lock lk(box->m);
-        box->cv.wait_until(lk, next_wake, [&] { return box->stopping || !box->answers.empty(); });
+        box->cv.wait_until(lk, next_wake, [&] { return box->stopping || !box->items.empty(); });
         if (box->stopping) return;
-        as.swap(box->answers);
+        as.swap(box->items);
       }
       for (auto& a : as) on_answer(a);
       auto now = steady::now();
@@ -173,7 +160,7 @@ struct telegram_bridge::impl {
     if (auto u = link->staff_users.find(m->from_id); u != link->staff_users.end()) r.user_id = u->second;
     auto cmd = m->text.substr(0, m->text.find_first_of(" @"));
     r.close = cmd == "/close";
-    std::weak_ptr<mailbox> alive = box;
+    std::weak_ptr<answers_box> alive = box;
     act(r, [this, alive, l = *link, id = m->message_id](const std::string& error) {
       if (error.empty() || !alive.lock()) return;
       say(l, "Not sent: " + error, id);
@@ -188,19 +175,10 @@ telegram_bridge::telegram_bridge(telegram_channels& links, egress_client& egress
 telegram_bridge::~telegram_bridge() { stop(); }
 
 void telegram_bridge::start() {
-  if (impl_->thread.joinable()) return;
-  impl_->thread = std::thread([p = impl_.get()] { p->run(); });
+  impl_->thread.start([p = impl_.get()] { p->run(); });
 }
 
-void telegram_bridge::stop() {
-  if (!impl_->thread.joinable()) return;
-  {
-    std::lock_guard lk(impl_->box->m);
-    impl_->box->stopping = true;
-  }
-  impl_->box->cv.notify_one();
-  impl_->thread.join();
-}
+void telegram_bridge::stop() { impl_->thread.stop(*impl_->box); }
 
 bool telegram_bridge::handle_update(const std::string& workspace_id, const json& update) {
   return impl_->handle_update(workspace_id, update);

@@ -4,7 +4,6 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -14,8 +13,10 @@
 #include "events/thread_name.hpp"
 #include "integrations/egress.hpp"
 #include "integrations/signature.hpp"
+#include "integrations/webhooks/delivery_log.hpp"
 #include "integrations/webhooks/webhook_directory.hpp"
 #include "integrations/webhooks/webhook_payload.hpp"
+#include "integrations/worker.hpp"
 
 namespace sb::integrations {
 namespace {
@@ -27,24 +28,6 @@ std::int64_t wall_ms() {
       .count();
 }
 
-std::string pos_key(std::uint64_t p) {
-  char b[24];
-  std::snprintf(b, sizeof b, "%020llu", static_cast<unsigned long long>(p));
-  return b;
-}
-std::string endpoint_prefix(const std::string& id) { return "outbox/" + id + "/"; }
-std::string cursor_key(const std::string& id) { return endpoint_prefix(id) + "cursor"; }
-std::string delivery_prefix(const std::string& id) { return endpoint_prefix(id) + "d/"; }
-
-// The webhook type of a log event type, "" for events no webhook carries.
-const char* outgoing_type(const std::string& t) {
-  if (t == "message_posted") return "message.created";
-  if (t == "status_changed") return "conversation.status_changed";
-  if (t == "conversation_opened") return "conversation.created";
-  if (t == "visitor_identified") return "visitor.identified";
-  return "";
-}
-
 struct item {
   std::uint64_t position = 0;
   std::int64_t ts = 0;
@@ -52,6 +35,10 @@ struct item {
   int attempts = 0;
   std::int64_t first_attempt_ms = 0;
   steady::time_point next_at{};
+
+  static item of(const outgoing_event& out, const events::envelope& env, const std::string& workspace_id) {
+    return {env.position, env.ts, out.type, out.conversation_id, payload_text(out, env.position, env.ts, workspace_id)};
+  }
 };
 
 struct lane {
@@ -78,14 +65,9 @@ struct result {
   egress_response res;
 };
 
-// What egress callbacks reach; shared so that a late callback never touches a dead outbox.
-struct mailbox {
-  std::mutex m;
-  std::condition_variable cv;
-  bool stopping = false;
-  std::deque<result> results;
+// Egress answers, and redeliveries asked for by hand (endpoint id, position).
+struct outbox_box : mailbox<result> {
   std::deque<std::pair<std::string, std::uint64_t>> manual;
-  std::uint64_t target = 0;
 };
 
 }  // namespace
@@ -94,7 +76,7 @@ struct webhook_outbox::impl {
   impl(events::event_log& l, egress_client& e, const webhook_directory& h,
        std::function<std::string(const std::string&)> w, options o, outbox_counters c, std::atomic<std::size_t>& b)
       : log(l), egress(e), hooks(h), workspace_of(std::move(w)), opts(o), counters(std::move(c)), backlog(b),
-        box(std::make_shared<mailbox>()), rng(std::random_device{}()) {
+        box(std::make_shared<outbox_box>()), rng(std::random_device{}()) {
     if (opts.lanes == 0) opts.lanes = 1;
   }
 
@@ -105,8 +87,8 @@ struct webhook_outbox::impl {
   options opts;
   outbox_counters counters;
   std::atomic<std::size_t>& backlog;
-  std::shared_ptr<mailbox> box;
-  std::thread thread;
+  std::shared_ptr<outbox_box> box;
+  worker thread;
 
   // Outbox thread only:
   std::unordered_map<std::string, endpoint_state> eps;
@@ -125,11 +107,11 @@ struct webhook_outbox::impl {
       {
         std::unique_lock lk(box->m);
         box->cv.wait_until(lk, next_wake, [&] {
-          return box->stopping || !box->results.empty() || !box->manual.empty() ||
+          return box->stopping || !box->items.empty() || !box->manual.empty() ||
                  hooks.version() != seen_version || wants_read(box->target);
         });
         if (box->stopping) break;
-        rs.swap(box->results);
+        rs.swap(box->items);
         ms.swap(box->manual);
       }
       if (hooks.version() != seen_version) reconcile();
@@ -140,7 +122,7 @@ struct webhook_outbox::impl {
       for (auto& [id, ep] : eps) {
         fill(ep);
         // Committed but not yet in the read model: look again shortly.
-        if (ep.read_pos < box_target() && ep.queued < opts.max_queued)
+        if (ep.read_pos < box->target_now() && ep.queued < opts.max_queued)
           next_wake = std::min(next_wake, now + std::chrono::milliseconds(5));
         if (!egress_down) dispatch(ep, now, next_wake);
         if (ep.dirty) save_cursor(ep);
@@ -157,11 +139,6 @@ struct webhook_outbox::impl {
     for (auto& [id, ep] : eps)
       if (ep.read_pos < target && ep.queued < opts.max_queued) return true;
     return false;
-  }
-
-  std::uint64_t box_target() {
-    std::lock_guard lk(box->m);
-    return box->target;
   }
 
   void reconcile() {
@@ -185,8 +162,7 @@ struct webhook_outbox::impl {
         continue;
       }
       backlog.fetch_sub(it->second.queued, std::memory_order_relaxed);
-      auto prefix = endpoint_prefix(it->first);
-      wb.DeleteRange(log.state_cf(), prefix, prefix.substr(0, prefix.size() - 1) + "0");  // '/' + 1
+      delivery_log::erase(wb, log, it->first);
       it = eps.erase(it);
     }
   }
@@ -196,7 +172,7 @@ struct webhook_outbox::impl {
     st.read_pos = st.ep.since_position;
     for (auto& l : st.lanes) l.done = st.read_pos;
     std::string value;
-    auto s = log.db()->Get(rocksdb::ReadOptions(), log.state_cf(), cursor_key(st.ep.id), &value);
+    auto s = log.db()->Get(rocksdb::ReadOptions(), log.state_cf(), delivery_log::cursor_key(st.ep.id), &value);
     if (s.ok()) {
       auto c = json::parse(value, nullptr, false);
       if (c.is_object()) {
@@ -206,10 +182,7 @@ struct webhook_outbox::impl {
           st.lanes[i].done = lanes.size() == st.lanes.size() ? lanes[i].get<std::uint64_t>() : st.read_pos;
       }
     }
-    auto prefix = delivery_prefix(st.ep.id);
-    std::unique_ptr<rocksdb::Iterator> it(log.db()->NewIterator(rocksdb::ReadOptions(), log.state_cf()));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
-      st.recorded.insert(std::stoull(it->key().ToString().substr(prefix.size())));
+    st.recorded = delivery_log::positions(log, st.ep.id);
   }
 
   std::string workspace_of_conversation(const std::string& cid) {
@@ -237,7 +210,7 @@ struct webhook_outbox::impl {
       if (evs.empty()) return;
       for (auto& env : evs) {
         st.read_pos = env.position;
-        std::string type = outgoing_type(env.type);
+        std::string type = outgoing_type(env.type);  // cheap: no parse
         if (type.empty()) continue;
         std::optional<outgoing_event> out;
         std::string ws;
@@ -254,13 +227,7 @@ struct webhook_outbox::impl {
         if (!out) continue;
         auto& ln = st.lanes[std::hash<std::string>{}(out->lane_key) % st.lanes.size()];
         if (env.position <= ln.done) continue;  // delivered before a restart
-        item it;
-        it.position = env.position;
-        it.ts = env.ts;
-        it.type = out->type;
-        it.conversation_id = out->conversation_id;
-        it.body = payload_text(*out, env.position, env.ts, ws);
-        ln.q.push_back(std::move(it));
+        ln.q.push_back(item::of(*out, env, ws));
         ++st.queued;
         backlog.fetch_add(1, std::memory_order_relaxed);
       }
@@ -295,15 +262,9 @@ struct webhook_outbox::impl {
                  {"X-Switchboard-Delivery", "evt_" + std::to_string(it.position)},
                  {"X-Switchboard-Timestamp", std::to_string(ts)},
                  {"X-Switchboard-Signature", webhook_signature(st.ep.secret, ts, it.body)}};
-    std::weak_ptr<mailbox> weak = box;
+    std::weak_ptr<mailbox<result>> weak = box;
     egress.send(std::move(r), [weak, id = st.ep.id, lane_index, pos = it.position, manual](egress_response res) {
-      auto b = weak.lock();
-      if (!b) return;
-      {
-        std::lock_guard lk(b->m);
-        b->results.push_back({id, lane_index, pos, manual, std::move(res)});
-      }
-      b->cv.notify_one();
+      mailbox<result>::post(weak, {id, lane_index, pos, manual, std::move(res)});
     });
   }
 
@@ -330,11 +291,9 @@ struct webhook_outbox::impl {
     bool give_up = wall_ms() - it.first_attempt_ms >= opts.give_up_after.count();
     if (!r.res.ok() && !give_up) {
       if (counters.retried) counters.retried();
-      double backoff = static_cast<double>(opts.retry_base.count()) * std::pow(2.0, std::min(it.attempts - 1, 30));
-      backoff = std::min(backoff, static_cast<double>(opts.retry_max.count()));
-      backoff *= std::uniform_real_distribution<double>(0.8, 1.2)(rng);
-      it.next_at = steady::now() + std::chrono::milliseconds(static_cast<std::int64_t>(backoff));
-      record(st, it, "retrying", r.res, false, wall_ms() + static_cast<std::int64_t>(backoff));
+      auto backoff = retry_delay(opts.retry_base, opts.retry_max, it.attempts, rng);
+      it.next_at = steady::now() + backoff;
+      record(st, it, "retrying", r.res, false, wall_ms() + backoff.count());
       return;
     }
     if (r.res.ok()) {
@@ -364,32 +323,15 @@ struct webhook_outbox::impl {
     if (!out) return;
     std::string ws = out->workspace_id.empty() ? workspace_of_conversation(out->conversation_id) : out->workspace_id;
     if (ws != st.ep.workspace_id) return;
-    item it;
-    it.position = position;
-    it.ts = evs[0].ts;
-    it.type = out->type;
-    it.conversation_id = out->conversation_id;
-    it.body = payload_text(*out, position, evs[0].ts, ws);
-    auto& m = st.manual[position] = std::move(it);
+    auto& m = st.manual[position] = item::of(*out, evs[0], ws);
     if (egress_down) return;
     send(st, 0, m, true);
   }
 
   void record(endpoint_state& st, const item& it, const char* status, const egress_response& res, bool manual,
               std::int64_t next_attempt_ms = 0) {
-    json j{{"id", "evt_" + std::to_string(it.position)},
-           {"event_type", it.type},
-           {"conversation_id", it.conversation_id.empty() ? json(nullptr) : json(it.conversation_id)},
-           {"status", status},
-           {"attempts", it.attempts},
-           {"response_status", res.status ? json(res.status) : json(nullptr)},
-           {"error", res.error.empty() ? json(nullptr) : json(res.error)},
-           {"duration_ms", res.elapsed.count() / 1000},
-           {"created_ts", it.ts},
-           {"last_attempt_ts", wall_ms()},
-           {"next_attempt_ts", next_attempt_ms ? json(next_attempt_ms) : json(nullptr)},
-           {"manual", manual}};
-    wb.Put(log.state_cf(), delivery_prefix(st.ep.id) + pos_key(it.position), j.dump());
+    delivery_log::entry e{it.position, it.type, it.conversation_id, status, it.attempts, it.ts, next_attempt_ms, manual};
+    wb.Put(log.state_cf(), delivery_log::entry_key(st.ep.id, it.position), delivery_log::entry_text(e, res));
     st.recorded.insert(it.position);
   }
 
@@ -400,15 +342,14 @@ struct webhook_outbox::impl {
       if (!ln.q.empty()) low = std::min(low, ln.q.front().position - 1);
       lanes.push_back(ln.done);
     }
-    wb.Put(log.state_cf(), cursor_key(st.ep.id), json{{"read", low}, {"lanes", lanes}}.dump());
+    wb.Put(log.state_cf(), delivery_log::cursor_key(st.ep.id), json{{"read", low}, {"lanes", lanes}}.dump());
     st.dirty = false;
   }
 
   void prune(endpoint_state& st) {
     if (st.recorded.size() <= opts.keep_deliveries + 1000) return;
     auto cut = std::prev(st.recorded.end(), static_cast<std::ptrdiff_t>(opts.keep_deliveries));
-    auto prefix = delivery_prefix(st.ep.id);
-    wb.DeleteRange(log.state_cf(), prefix + pos_key(*st.recorded.begin()), prefix + pos_key(*cut));
+    delivery_log::erase(wb, log, st.ep.id, *st.recorded.begin(), *cut);
     st.recorded.erase(st.recorded.begin(), cut);
   }
 
@@ -430,53 +371,24 @@ webhook_outbox::webhook_outbox(events::event_log& log, egress_client& egress, co
 webhook_outbox::~webhook_outbox() { stop(); }
 
 void webhook_outbox::start() {
-  if (impl_->thread.joinable()) return;
-  impl_->box->target = impl_->log.last_position();
-  impl_->thread = std::thread([p = impl_.get()] { p->run(); });
+  if (impl_->thread.running()) return;
+  impl_->box->raise(impl_->log.last_position());
+  impl_->thread.start([p = impl_.get()] { p->run(); });
 }
 
-void webhook_outbox::stop() {
-  if (!impl_->thread.joinable()) return;
-  {
-    std::lock_guard lk(impl_->box->m);
-    impl_->box->stopping = true;
-  }
-  impl_->box->cv.notify_one();
-  impl_->thread.join();
-}
+void webhook_outbox::stop() { impl_->thread.stop(*impl_->box); }
 
-void webhook_outbox::notify(std::uint64_t last_position) {
-  {
-    std::lock_guard lk(impl_->box->m);
-    if (last_position <= impl_->box->target) return;
-    impl_->box->target = last_position;
-  }
-  impl_->box->cv.notify_one();
-}
+void webhook_outbox::notify(std::uint64_t last_position) { impl_->box->raise(last_position); }
 
 json webhook_outbox::deliveries(const std::string& webhook_id, std::size_t limit, std::uint64_t before) const {
-  auto prefix = delivery_prefix(webhook_id);
-  std::unique_ptr<rocksdb::Iterator> it(impl_->log.db()->NewIterator(rocksdb::ReadOptions(), impl_->log.state_cf()));
-  if (before) it->SeekForPrev(prefix + pos_key(before - 1));
-  else it->SeekForPrev(prefix + "~");
-  json items = json::array();
-  std::uint64_t last = 0;
-  for (; it->Valid() && it->key().starts_with(prefix) && items.size() < limit; it->Prev()) {
-    auto j = json::parse(it->value().ToString(), nullptr, false);
-    if (!j.is_object()) continue;
-    last = std::stoull(it->key().ToString().substr(prefix.size()));
-    items.push_back(std::move(j));
-  }
-  bool more = it->Valid() && it->key().starts_with(prefix);
-  return {{"items", items}, {"next_cursor", more && last ? json(std::to_string(last)) : json(nullptr)}};
+  return delivery_log::page(impl_->log, webhook_id, limit, before);
 }
 
 failure webhook_outbox::redeliver(const std::string& webhook_id, std::uint64_t position) {
-  std::string value;
-  auto s = impl_->log.db()->Get(rocksdb::ReadOptions(), impl_->log.state_cf(),
-                                delivery_prefix(webhook_id) + pos_key(position), &value);
-  if (s.IsNotFound()) return {errc::not_found, "no such delivery"};
-  if (!s.ok()) return {errc::unavailable, "cannot read the delivery log"};
+  bool read_failed = false;
+  if (!delivery_log::contains(impl_->log, webhook_id, position, read_failed))
+    return read_failed ? failure{errc::unavailable, "cannot read the delivery log"}
+                       : failure{errc::not_found, "no such delivery"};
   {
     std::lock_guard lk(impl_->box->m);
     impl_->box->manual.emplace_back(webhook_id, position);

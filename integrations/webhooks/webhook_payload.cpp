@@ -9,6 +9,14 @@ constexpr std::string_view kConversationPrefix = "conversation/";
 constexpr std::string_view kVisitorPrefix = "visitor/";
 }  // namespace
 
+const char* outgoing_type(std::string_view t) {
+  if (t == "message_posted") return "message.created";
+  if (t == "status_changed") return "conversation.status_changed";
+  if (t == "conversation_opened") return "conversation.created";
+  if (t == "visitor_identified") return "visitor.identified";
+  return "";
+}
+
 std::optional<outgoing_event> to_outgoing(const events::envelope& e) {
   const bool message = e.type == "message_posted", status = e.type == "status_changed",
              opened = e.type == "conversation_opened", identified = e.type == "visitor_identified";

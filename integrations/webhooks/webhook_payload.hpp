@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,10 @@ struct outgoing_event {
   std::string lane_key;         // what must stay in order: the conversation, or the visitor
   nlohmann::json data;
 };
+
+// The webhook type of a log event type ("message_posted" -> "message.created"), "" for event
+// types no webhook carries.
+const char* outgoing_type(std::string_view log_type);
 
 // nullopt for events no webhook carries. Cheap for those: the type is checked first.
 std::optional<outgoing_event> to_outgoing(const events::envelope& e);

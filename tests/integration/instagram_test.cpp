@@ -124,8 +124,17 @@ TEST_F(Instagram, StaffReplies_GoOutThroughTheGraphApiInOrderWithRetries) {
   auto note = http().request("POST", api("/conversations/" + cid + "/messages"),
                              json{{"client_msg_id", "note"}, {"text", "internal only"}, {"private", true}}, admin_token_);
   ASSERT_EQ(note.status, 201);
+  // While the first reply waits out its backoff, /metrics shows the outbox's backlog.
+  auto backlog = [&] {
+    auto m = http().get("/metrics").raw_body;
+    auto at = m.find("\nswitchboard_channel_backlog_requests ");
+    return at == std::string::npos ? -1.0 : std::stod(m.substr(at + 38));
+  };
+  ASSERT_TRUE(graph.wait_for(1, 15s));
+  EXPECT_GE(backlog(), 1.0);
   ASSERT_TRUE(graph.wait_for(3, 15s)) << graph.count();
   std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(backlog(), 0.0);
   auto reqs = graph.requests();
   ASSERT_EQ(reqs.size(), 3u);  // the first failed once; the note never left
   std::vector<std::string> texts;
