@@ -201,6 +201,29 @@ void chat_service::mark_read(const conversation::principal& who, const std::stri
   impl_->route(id, conversation::control_msg{who, conversation::mark_read{seq}, std::move(done)});
 }
 
+namespace {
+conversation::control_msg failures_only(const conversation::principal& who, conversation::command cmd,
+                                        failure_callback failed) {
+  return {who, std::move(cmd), [f = std::move(failed)](const failure& e, const conversation_info&) { f(e); }, true};
+}
+}  // namespace
+
+void chat_service::accept(const conversation::principal& who, const std::string& id, failure_callback failed) {
+  if (!plausible_id(id)) return failed({errc::not_found, "no such conversation"});
+  impl_->route(id, failures_only(who, conversation::accept{}, std::move(failed)));
+}
+
+void chat_service::close(const conversation::principal& who, const std::string& id, failure_callback failed) {
+  if (!plausible_id(id)) return failed({errc::not_found, "no such conversation"});
+  impl_->route(id, failures_only(who, conversation::close{}, std::move(failed)));
+}
+
+void chat_service::mark_read(const conversation::principal& who, const std::string& id, std::uint64_t seq,
+                             failure_callback failed) {
+  if (!plausible_id(id)) return failed({errc::not_found, "no such conversation"});
+  impl_->route(id, failures_only(who, conversation::mark_read{seq}, std::move(failed)));
+}
+
 void chat_service::typing(const conversation::principal& who, const std::string& id, bool on) {
   if (!plausible_id(id)) return;
   impl_->route(id, conversation::typing_msg{who, on});

@@ -54,6 +54,7 @@ struct conversation_info {
 
 using ack_callback = std::function<void(const failure&, const ack_info&)>;
 using info_callback = std::function<void(const failure&, const conversation_info&)>;
+using failure_callback = std::function<void(const failure&)>;
 
 struct chat_options {
   unsigned caf_threads = 2;
@@ -133,6 +134,12 @@ class chat_service {
              info_callback done);
   void mark_read(const conversation::principal& who, const std::string& conversation_id,
                  std::uint64_t seq, info_callback done);
+  // The same for callers that only hear of failures (an agent socket): success answers
+  // nothing, which spares building the conversation's info and a hop once durable.
+  void accept(const conversation::principal& who, const std::string& conversation_id, failure_callback failed);
+  void close(const conversation::principal& who, const std::string& conversation_id, failure_callback failed);
+  void mark_read(const conversation::principal& who, const std::string& conversation_id, std::uint64_t seq,
+                 failure_callback failed);
   void typing(const conversation::principal& who, const std::string& conversation_id, bool on);
   // Hands the conversation to a colleague of the workspace; only an admin may exceed the
   // colleague's capacity.

@@ -127,17 +127,18 @@ void ws_connection::on_agent_frame(const std::string& type, const json& f) {
       });
     });
   }
-  auto done = [reply_error](const failure& fl, const conversation_info&) {
+  auto done = [reply_error](const failure& fl) {
     if (fl.code != errc::ok) reply_error(fl);
   };
-  if (type == "accept") return app_.chat.accept(who_, cid, done);
+  if (type == "accept") return app_.chat.accept(who_, cid, failure_callback(done));
   if (type == "transfer") {
     std::string to;
     if (!req_string(f, "to_user_id", to, 64))
       return send_error(errc::bad_request, "transfer needs a string to_user_id", ref);
-    return app_.chat.transfer(who_, who_.who.kind == "admin", cid, to, done);
+    return app_.chat.transfer(who_, who_.who.kind == "admin", cid, to,
+                              [done](const failure& fl, const conversation_info&) { done(fl); });
   }
-  if (type == "close") return app_.chat.close(who_, cid, done);
+  if (type == "close") return app_.chat.close(who_, cid, failure_callback(done));
   if (type == "typing") {
     if (!f.contains("on") || !f["on"].is_boolean())
       return send_error(errc::bad_request, "typing needs a boolean on");
@@ -147,7 +148,7 @@ void ws_connection::on_agent_frame(const std::string& type, const json& f) {
     std::uint64_t seq = 0;
     if (!f.contains("seq") || !opt_seq(f, "seq", seq))
       return send_error(errc::bad_request, "read needs a non-negative integer seq", ref);
-    return app_.chat.mark_read(who_, cid, seq, done);
+    return app_.chat.mark_read(who_, cid, seq, failure_callback(done));
   }
   send_error(errc::bad_request, "unknown frame type " + type.substr(0, 64), ref);
 }

@@ -285,12 +285,13 @@ void ws_connection::on_visitor_frame(const std::string& type, const json& f) {
         return send_error(errc::bad_request, "typing needs a boolean on");
       return app_.chat.typing(who_, cid, f["on"]);
     }
-    auto reply = [w = weak_from_this(), ref](const failure& fl, const conversation_info&) {
+    failure_callback reply = [w = weak_from_this(), ref](const failure& fl) {
       if (fl.code == errc::ok) return;
       if (auto self = w.lock())
         self->on_strand([fl, ref](ws_connection& c) { c.send_error(fl.code, fl.message, ref); });
     };
-    if (type == "escalate") return app_.chat.escalate(who_, cid, reply);
+    if (type == "escalate")
+      return app_.chat.escalate(who_, cid, [reply](const failure& fl, const conversation_info&) { reply(fl); });
     if (type == "close") return app_.chat.close(who_, cid, reply);
     std::uint64_t seq = 0;
     if (!f.contains("seq") || !opt_seq(f, "seq", seq))

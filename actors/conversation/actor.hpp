@@ -32,6 +32,10 @@ struct control_msg {
   principal who;
   command cmd;
   info_callback done;
+  // Call `done` only on a failure: on success nothing is answered, so no info is built and
+  // the commit needs no extra hop through the actor (the router's assignments, agents' socket
+  // actions that only report errors).
+  bool errors_only = false;
 };
 struct get_msg {
   principal who;

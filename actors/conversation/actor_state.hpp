@@ -24,6 +24,7 @@ struct pending_write {
   info_callback info;  // for control commands
   std::weak_ptr<frame_sink> watch;
   std::string watcher_id;
+  bool info_errors_only = false;  // `info` hears of a failure only (see control_msg)
 };
 
 struct conversation_state {

@@ -85,6 +85,8 @@ void write(self_ptr self, pending_write p) {
   // the frames, and advances the feed's durable frontier. Only control answers, a close, a
   // failure, or a duplicate waiting for its original wake the actor again (one CAF wake-up
   // fewer per message).
+  info_callback failed;  // errors only: called from the commit callback, never on success
+  if (p.info_errors_only) failed = std::move(p.info);
   bool needs_actor = p.info != nullptr || closes;
   caf::actor router;
   if (!updates.empty() || text_update) router = st.env.service->router_of(st.s.workspace_id);
@@ -92,7 +94,7 @@ void write(self_ptr self, pending_write p) {
   // then the router hears of status changes.
   events::append_callback on_commit =
       [h = caf::actor_cast<caf::actor>(self), feed = st.frames, frames = std::move(frames),
-       ack, done = std::move(p.ack), watch = p.watch, watcher = p.watcher_id, last_wire_seq,
+       ack, done = std::move(p.ack), failed = std::move(failed), watch = p.watch, watcher = p.watcher_id, last_wire_seq,
        needs_actor, router, updates = std::move(updates), text_update, reopens,
        service = st.env.service, visitor = st.s.visitor.id, id = st.id](const events::append_result& r) mutable {
         if (r.st.ok()) {
@@ -115,8 +117,10 @@ void write(self_ptr self, pending_write p) {
             done({}, *ack);
           }
           feed->commit(frames, watch, watcher);
-        } else if (done) {
-          done({errc::unavailable, "storage failed: " + r.st.message()}, {});
+        } else {
+          failure f{errc::unavailable, "storage failed: " + r.st.message()};
+          if (done) done(f, {});
+          if (failed) failed(f, {});
         }
         bool wake = !r.st.ok() || needs_actor || feed->wants_commits.load();
         feed->in_flight.fetch_sub(1);

@@ -34,7 +34,8 @@ void dispatch(self_ptr self) {
                                                                            const conversation_info&) {
                                  handoff::release();
                                  caf::anon_send(h, assign_done{cid, f});
-                               }});
+                               },
+                               true});  // success needs no answer: the durable update comes
   }
   if (!pairs.empty()) {
     st.positions_stale = true;
@@ -185,7 +186,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         if (it == st.r.seats.end() || it->second.generation != t.generation || it->second.sockets) return;
         for (auto& [cid, key] : plan_requeue(st.r, t.user_id))
           st.service->route(cid, conversation::control_msg{st.me, conversation::requeue{key},
-                                                           [](const failure&, const conversation_info&) {}});
+                                                           [](const failure&, const conversation_info&) {}, true});
       },
       [=](settings_changed&) {
         auto& st = self->state;
