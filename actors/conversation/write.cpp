@@ -76,11 +76,12 @@ void write(self_ptr self, pending_write p) {
   // the log (below), so that the next assignment is written right behind it, often in the
   // same fsync. That is safe because the log is one sequence: the assignment cannot become
   // durable before the close. (If the close's fsync fails the log turns read-only, and the
-  // assignment fails with it.) The durable update follows as usual; the router's handling of
-  // a close is idempotent.
+  // assignment fails with it.) No second, durable update follows: a close that never becomes
+  // durable leaves a read-only log, where nothing is assigned anyway.
   std::optional<workspace::conv_update> early_close;
   for (auto& [index, u] : updates)
     if (u.status == "closed") early_close = u;
+  if (early_close) std::erase_if(updates, [](const auto& iu) { return iu.second.status == "closed"; });
   // A plain message needs nothing from the actor once durable: the callback acks and sends
   // the frames, and advances the feed's durable frontier. Only control answers, a close, a
   // failure, or a duplicate waiting for its original wake the actor again (one CAF wake-up
@@ -89,7 +90,7 @@ void write(self_ptr self, pending_write p) {
   if (p.info_errors_only) failed = std::move(p.info);
   bool needs_actor = p.info != nullptr || closes;
   caf::actor router;
-  if (!updates.empty() || text_update) router = st.env.service->router_of(st.s.workspace_id);
+  if (!updates.empty() || text_update || early_close) router = st.env.service->router_of(st.s.workspace_id);
   // Runs on the writer thread once durable: the author's ack first, then everyone's frames,
   // then the router hears of status changes.
   events::append_callback on_commit =
