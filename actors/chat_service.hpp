@@ -176,7 +176,8 @@ class chat_service {
   std::size_t tracked_visitors() const;
   std::optional<std::string> open_conversation_of(const std::string& visitor_id) const;
   // Start-up, before any socket: the read model's open and recently closed conversations,
-  // then one router per workspace (rebuilt from them).
+  // then one router per workspace (rebuilt from them); bot conversations of the last day are
+  // loaded so that their bots finish what they owed (conversation::detail::resume_bot_work).
   void restore(const std::vector<restored_conversation>& conversations,
                const std::vector<std::string>& workspace_ids);
   std::size_t live_actors() const;

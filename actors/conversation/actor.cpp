@@ -81,6 +81,7 @@ caf::behavior refusing(self_ptr self, failure f) {
       [=](text_flush) {},
       [=](webhook_answer&) {},
       [=](external_bot_due&) {},
+      [=](wake_msg&) {},
       [=](ai_partial&) {},
       [=](ai_done&) {},
       [=](idle_tick) {
@@ -259,6 +260,7 @@ caf::behavior running(self_ptr self) {
       },
       [=](webhook_answer& a) { handoff::acquire(), detail::on_webhook_answer(self, a); },
       [=](external_bot_due& d) { handoff::acquire(), detail::on_external_bot_due(self, d); },
+      [=](wake_msg&) {},
       [=](ai_partial& p) { handoff::acquire(), detail::on_ai_partial(self, p); },
       [=](ai_done& d) { handoff::acquire(), detail::on_ai_done(self, d); },
       [=](hydrated_msg&) {},  // only expected before running
@@ -329,6 +331,7 @@ caf::behavior conversation_actor(self_ptr self, actor_env env, std::string id, b
         self->become(running(self));
         if (st.s.status == "waiting")  // its visitor may come back: the router tells the place
           st.env.service->to_router(st.s.workspace_id, workspace::position_wanted{st.id});
+        detail::resume_bot_work(self);
       },
   };
 }

@@ -54,6 +54,7 @@ struct typing_msg {
   principal who;
   bool on = false;
 };
+struct wake_msg {};  // loads the actor (see resume_bot_work); nothing else
 struct hydrated_msg {
   events::status st;
   std::vector<events::envelope> evs;
@@ -108,6 +109,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::subscribe_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::unsubscribe_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::typing_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::hydrated_msg)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::wake_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::committed_msg)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::typing_expired)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::conversation::idle_tick)

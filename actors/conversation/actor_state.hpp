@@ -63,6 +63,11 @@ void on_webhook_answer(self_ptr self, const webhook_answer& a);
 // not answered it within `handoff_after_ms` (0: never), the conversation goes to a person.
 void wait_for_external_bot(self_ptr self, const std::vector<event>& evs, std::int64_t handoff_after_ms);
 void on_external_bot_due(self_ptr self, const external_bot_due& d);
+// When the actor is loaded from the log in `bot` (after a restart): finishes what the bot owed
+// the visitor when the process stopped. An AI reply that was being written is asked for again;
+// an external bot's wait is armed for the time it had left (at once if that has passed); a
+// flow's webhook call that was in flight counts as failed (the flow takes its on_error edge).
+void resume_bot_work(self_ptr self);
 // An AI bot (flow id kAiBot) answers the transcript; partial frames stream to the sockets,
 // the reply or a handoff is written when it ends (docs/ai.md).
 void start_ai_turn(self_ptr self);

@@ -1,6 +1,7 @@
 // The conversation actor's bot: runs a turn of the conversation's flow after a visitor's
 // message (and when a webhook the flow called answers), and makes the calls the flow asks
 // for. The flow logic is pure (bot_turn, actors/bots); this file is the wiring.
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -153,6 +154,25 @@ void on_external_bot_due(self_ptr self, const external_bot_due& d) {
   if (st.s.status != "bot" || st.s.last_bot_seq > d.seq) return;
   std::vector<event> evs{status_changed{st.s.last_seq + 1, now_ms(), "waiting", std::nullopt, "handoff", {}}};
   write(self, pending_write{std::move(evs), nullptr, nullptr, {}, {}});
+}
+
+void resume_bot_work(self_ptr self) {
+  auto& st = self->state;
+  if (st.s.status != "bot") return;
+  bool unanswered = st.s.last_visitor_seq > st.s.last_bot_seq;
+  if (st.s.bot_flow_id == kAiBot) {
+    if (unanswered) start_ai_turn(self);
+    return;
+  }
+  if (st.s.bot_flow_id.empty()) {
+    if (!unanswered || st.s.bot_handoff_after_ms <= 0) return;
+    auto left = std::max<std::int64_t>(0, st.s.bot_handoff_after_ms - (now_ms() - st.s.last_visitor_ts));
+    ++st.external_bot_waits;
+    self->delayed_send(self, std::chrono::milliseconds(left), external_bot_due{st.s.last_visitor_seq});
+    return;
+  }
+  if (!st.webhook_in_flight && waits_for_webhook({st.s.bot_flow_id, st.s.bot_version, st.s.bot_name, st.s.bot_run}))
+    on_webhook_answer(self, webhook_answer{nullptr});
 }
 
 }  // namespace sb::conversation::detail

@@ -21,7 +21,7 @@ void evolve(state& s, const event& e) {
           s.updated_ts = ev.ts;
           s.posted[posted_key(ev.sender.id, ev.client_msg_id)] = {ev.seq, ev.ts};
           if (ev.sender.kind == "bot") s.last_bot_seq = ev.seq;
-          if (ev.sender.kind == "visitor") s.last_visitor_seq = ev.seq;
+          if (ev.sender.kind == "visitor") s.last_visitor_seq = ev.seq, s.last_visitor_ts = ev.ts;
           if (!ev.private_note && (s.status == "waiting" || s.status == "bot")) {
             if (s.transcript.size() == kTranscriptLines) s.transcript.erase(s.transcript.begin());
             s.transcript.push_back({ev.sender.kind, ev.text});

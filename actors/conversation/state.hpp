@@ -38,6 +38,7 @@ struct state {
   std::int64_t bot_handoff_after_ms = 0;  // an external bot's (bot_flow_id "")
   std::uint64_t last_bot_seq = 0;         // the last message a bot posted
   std::uint64_t last_visitor_seq = 0;     // the visitor's last message
+  std::int64_t last_visitor_ts = 0;
   // The last kTranscriptLines messages (no private notes) while no person has the
   // conversation (waiting, bot); cleared when one does.
   std::vector<transcript_line> transcript;

@@ -4,6 +4,7 @@
 // conversation to a person, and the API key is never shown again.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "tests/integration/support/fake_http_server.hpp"
@@ -112,6 +113,33 @@ TEST_F(Ai, TheHandoffToolOrAFailingEndpoint_HandsTheConversationToAPerson) {
   ASSERT_TRUE(w2) << v2->describe();
   EXPECT_EQ((*w2)["via"], "handoff");
   EXPECT_EQ(http().get(api("/queue"), admin_token_).body["items"].size(), 2u);
+}
+
+TEST_F(Ai, AReplyCutOffByASigkill_IsAskedForAgainAfterTheRestart) {
+  std::atomic<int> calls{0};
+  fake_http_server llm([&](const fake_request&) {
+    if (++calls == 1)  // still being written when the server is killed
+      return fake_response{200, sse({"lost"}), "text/event-stream", 4s};
+    return fake_response{200, sse({"Sorry for the wait: ", "yes, we ship to Oslo."}), "text/event-stream"};
+  });
+  configure(llm);
+  auto v = connect_visitor();
+  ASSERT_TRUE(v);
+  auto cid = open_conversation(*v, "v1", "do you ship to Oslo?");
+  ASSERT_FALSE(cid.empty());
+  ASSERT_TRUE(llm.wait_for(1, 10s));
+  EXPECT_EQ(server_->kill9(), 128 + 9);
+  ASSERT_TRUE(restart_server());
+  // Nobody writes again: the restarted server owes the visitor its answer and gives it.
+  ASSERT_TRUE(llm.wait_for(2, 10s)) << llm.count();
+  std::optional<std::vector<json>> history;
+  for (int i = 0; i < 250 && (!(history = full_history(cid)) || history->size() < 2); ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[1]["sender"]["kind"], "bot");
+  EXPECT_EQ((*history)[1]["text"], "Sorry for the wait: yes, we ship to Oslo.");
+  auto second = json::parse(llm.requests()[1].body);
+  EXPECT_EQ(second["messages"].back()["content"], "do you ship to Oslo?");
 }
 
 TEST_F(Ai, Settings_AreAdminOnlyValidatedAndNeverShowTheKey) {
