@@ -4,6 +4,8 @@
 // address is refused and nothing reaches the receiver.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/integration/support/fake_http_server.hpp"
 #include "tests/integration/support/server_fixture.hpp"
 
@@ -65,6 +67,31 @@ TEST_F(BotWebhooksAllowed, AnswerFields_AreStoredAndSaidByTheBot) {
   EXPECT_EQ(reqs[0].header("content-type"), "application/json");
   auto body = json::parse(reqs[0].body);
   EXPECT_EQ(body["question"], "where is order 42?");
+}
+
+TEST_F(BotWebhooksAllowed, ACallCutOffByASigkill_TakesTheOnErrorEdgeOnceTheServerIsBack) {
+  fake_http_server receiver([](const fake_request&) { return fake_response{200, R"({"delivery": {"eta": "x"}})", "application/json", 4s}; });
+  use_flow(order_flow(receiver.url("/orders/lookup")));
+  auto v = connect_visitor();
+  ASSERT_TRUE(v);
+  auto cid = open_conversation(*v, "v1", "where is order 42?");
+  ASSERT_FALSE(cid.empty());
+  ASSERT_TRUE(receiver.wait_for(1, 10s));
+  EXPECT_EQ(server_->kill9(), 128 + 9);  // the call is out
+  ASSERT_TRUE(restart_server());
+  // Nobody writes again: the lost call counts as failed now, and the flow hands off.
+  std::string status;
+  for (int i = 0; i < 400 && status != "waiting"; ++i) {
+    auto c = http().get(api("/conversations/" + cid), admin_token_);
+    status = c.status == 200 ? c.body.value("status", "") : "";
+    if (status != "waiting") std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(status, "waiting");
+  auto history = full_history(cid);
+  ASSERT_TRUE(history);
+  ASSERT_GE(history->size(), 2u);
+  EXPECT_EQ(history->back()["text"], "Our order system is down, a person will help.") << history->back().dump();
+  EXPECT_EQ(receiver.count(), 1u);  // not called again
 }
 
 TEST_F(BotWebhooksAllowed, FailingReceiver_TakesTheOnErrorEdgeToAPerson) {
