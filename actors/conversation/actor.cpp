@@ -1,5 +1,6 @@
 #include "actors/conversation/actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <optional>
@@ -121,7 +122,13 @@ caf::behavior running(self_ptr self) {
           st.after_durable.emplace_back(ref.seq, std::move(answer));
           return;
         }
-        if (m.who.who.kind == "visitor" && (m.open ? m.open->bot.has_value() : st.s.status == "bot")) {
+        // A bot answers: the visitor's first message with a bot, a message while it has the
+        // conversation, or the message that reopens a conversation it had (to `bot`).
+        bool bot_reopen = st.s.status == "closed" && std::any_of(o.events.begin(), o.events.end(), [](const event& e) {
+          auto* sc = std::get_if<status_changed>(&e);
+          return sc && sc->status == "bot";
+        });
+        if (m.who.who.kind == "visitor" && (m.open ? m.open->bot.has_value() : st.s.status == "bot" || bot_reopen)) {
           auto& flow_id = m.open ? m.open->bot->flow_id : st.s.bot_flow_id;
           if (flow_id == kAiBot) {
             write(self, pending_write{std::move(o.events), std::move(m.done), nullptr, m.watch, m.who.who.id});

@@ -93,6 +93,8 @@ void add_bot_turn(self_ptr self, std::vector<event>& evs, const open_conversatio
     ref = {st.s.bot_flow_id, st.s.bot_version, st.s.bot_name, st.s.bot_run};
     ws = st.s.workspace_id, site_key = st.s.site_key, visitor_id = st.s.visitor.id;
   }
+  for (auto& e : evs)  // the run as this append leaves it (a reopen starts it over)
+    if (auto* b = std::get_if<bot_state>(&e)) ref.run = b->run;
   std::uint64_t next = st.s.last_seq + 1;
   for (auto& e : evs)
     if (auto seq = wire_seq(e)) next = seq + 1;

@@ -104,13 +104,17 @@ outcome decide(const state& s, const principal& who, const command& cmd, std::in
           outcome o;
           auto seq = s.last_seq + 1;
           if (s.status == "closed") {
-            // A visitor's message reopens a recently closed conversation: back to the queue.
+            // A visitor's message reopens a recently closed conversation: back to the queue, or
+            // back to its bot when it closed while the bot had it (the bot starts over).
             bool reopen = who.who.kind == "visitor" && c.reopen_within_ms > 0 &&
                           now_ms - s.closed_ts < c.reopen_within_ms;
             if (!reopen) return fail(errc::conflict, "conversation is closed");
+            bool to_bot = s.closed_from == "bot";
             o.events.push_back(message_posted{seq, now_ms, c.client_msg_id, sender, c.text,
                                               c.attachments, false});
-            o.events.push_back(status_changed{seq + 1, now_ms, "waiting", std::nullopt, "reopen", {}});
+            o.events.push_back(status_changed{seq + 1, now_ms, to_bot ? "bot" : "waiting", std::nullopt, "reopen", {}});
+            if (to_bot && !s.bot_flow_id.empty() && s.bot_flow_id != kAiBot)
+              o.events.push_back(bot_state{s.bot_flow_id, s.bot_version, s.bot_name, "{}", now_ms, s.bot_handoff_after_ms});
             return o;
           }
           o.events.push_back(message_posted{seq, now_ms, c.client_msg_id, sender, c.text,

@@ -29,6 +29,7 @@ void evolve(state& s, const event& e) {
         } else if constexpr (std::is_same_v<T, status_changed>) {
           s.last_seq = ev.seq;
           s.updated_ts = ev.ts;
+          if (ev.status == "closed") s.closed_from = s.status;
           s.status = ev.status;
           if (ev.status == "active" || ev.status == "closed") s.transcript.clear();
           if (ev.status == "active" || ev.status == "waiting") s.agent = ev.agent;

@@ -29,6 +29,7 @@ struct state {
   std::uint64_t visitor_read_seq = 0;
   std::uint64_t staff_read_seq = 0;
   std::int64_t closed_ts = 0;  // when it last closed (0 while open)
+  std::string closed_from;     // the status it closed from ("bot": no person ever had it)
   std::vector<std::string> labels;
   // The bot flow of a conversation that started `bot` (bot_state), and its run.
   std::string bot_flow_id;

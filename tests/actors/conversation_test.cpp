@@ -341,3 +341,51 @@ TEST(Conversation, AnExternalBot_PostsAsBotHandsOffAndClosesButDoesNothingStaffO
 
 }  // namespace
 }  // namespace sb::conversation
+
+namespace sb::conversation {
+namespace {
+
+state flow_bot_closed_by(const principal& closer, bool handed_off_first) {
+  open_conversation open{"ws_1", "wk_1", kVisitor, ""};
+  open.bot = bot_start{"fl_1", 3, "Order bot", 0};
+  auto o = decide_open({}, "cv_1", open, {"c1", "hello"}, 100);
+  EXPECT_TRUE(o.ok());
+  auto s = given(o.events);
+  evolve(s, bot_state{"fl_1", 3, "Order bot", R"({"at":"done"})", 150, 0});
+  if (handed_off_first) s = apply(s, decide(s, kVisitorP, escalate{}, 200));
+  return apply(s, decide(s, closer, close{}, 300));
+}
+
+TEST(Conversation, AReopenOfAConversationOnlyTheBotHad_GoesBackToTheBotWhichStartsOver) {
+  auto s = flow_bot_closed_by(kVisitorP, false);
+  EXPECT_EQ(s.closed_from, "bot");
+  post_message m{"c2", "one more question"};
+  m.reopen_within_ms = 5000;
+  auto o = decide(s, kVisitorP, m, 1000);
+  ASSERT_TRUE(o.ok());
+  ASSERT_EQ(o.events.size(), 3u);
+  auto& st = std::get<status_changed>(o.events[1]);
+  EXPECT_EQ(st.status, "bot");
+  EXPECT_EQ(st.via, "reopen");
+  auto& run = std::get<bot_state>(o.events[2]);
+  EXPECT_EQ(run.flow_id, "fl_1");
+  EXPECT_EQ(run.version, 3);  // the version it started on
+  EXPECT_EQ(run.run, "{}");
+  auto after = apply(s, o);
+  EXPECT_EQ(after.status, "bot");
+  EXPECT_EQ(after.bot_run, "{}");
+}
+
+TEST(Conversation, AReopenAfterAPersonHadIt_GoesToTheQueue) {
+  auto s = flow_bot_closed_by(kAgent, true);  // handed off (waiting), then closed by staff
+  EXPECT_EQ(s.closed_from, "waiting");
+  post_message m{"c2", "still there?"};
+  m.reopen_within_ms = 5000;
+  auto o = decide(s, kVisitorP, m, 1000);
+  ASSERT_TRUE(o.ok());
+  ASSERT_EQ(o.events.size(), 2u);
+  EXPECT_EQ(std::get<status_changed>(o.events[1]).status, "waiting");
+}
+
+}  // namespace
+}  // namespace sb::conversation

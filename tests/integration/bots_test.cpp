@@ -111,6 +111,43 @@ TEST_F(Bots, KeywordFlow_AnswersAsBotThenHandsOffToTheQueue) {
   EXPECT_EQ(kinds, (std::vector<std::string>{"visitor", "bot", "visitor", "bot", "visitor", "bot"}));
 }
 
+TEST_F(Bots, AConversationTheBotClosed_ReopensToTheBotWhichStartsOver) {
+  auto flow = create_flow({{"name", "Bye bot"},
+                           {"start", "welcome"},
+                           {"nodes",
+                            {{{"id", "welcome"}, {"type", "message"}, {"text", "Hi! Say bye to end."}, {"next", "ask"}},
+                             {{"id", "ask"}, {"type", "action"}, {"action", "wait"}, {"var", "said"}, {"next", "route"}},
+                             {{"id", "route"}, {"type", "condition"}, {"match", "keyword"}, {"any", {"bye"}},
+                              {"then", "end"}, {"else", "echo"}},
+                             {{"id", "echo"}, {"type", "message"}, {"text", "Noted: {{vars.said}}"}, {"next", "ask"}},
+                             {{"id", "end"}, {"type", "action"}, {"action", "close"}, {"text", "Bye!"}}}}});
+  ASSERT_FALSE(flow.empty());
+  use_flow(flow);
+  auto v = connect_visitor();
+  ASSERT_TRUE(v);
+  auto cid = open_conversation(*v, "v1", "hello");
+  ASSERT_FALSE(cid.empty());
+  ASSERT_TRUE(next_bot_message(*v)) << v->describe();
+  ASSERT_TRUE(send_message(*v, "v2", "bye", cid));
+  auto closed = next_status(*v, "closed");
+  ASSERT_TRUE(closed) << v->describe();
+  EXPECT_EQ((*closed)["via"], "bot");
+  // The visitor comes back with a new question: the bot has it again, from the start.
+  ASSERT_TRUE(send_message(*v, "v3", "one more question", cid));
+  auto reopened = v->next([](const json& f) { return f.value("type", "") == "status" && f["via"] == "reopen"; });
+  ASSERT_TRUE(reopened) << v->describe();
+  EXPECT_EQ((*reopened)["status"], "bot");
+  auto bot_says = [&](const std::string& text) {
+    return v->next([&](const json& f) { return f.value("type", "") == "message" && f["sender"]["kind"] == "bot" && f["text"] == text; });
+  };
+  auto again = bot_says("Hi! Say bye to end.");
+  ASSERT_TRUE(again) << v->describe();
+  EXPECT_GT((*again)["seq"].get<int>(), (*reopened)["seq"].get<int>());
+  ASSERT_TRUE(send_message(*v, "v4", "shipping", cid));
+  EXPECT_TRUE(bot_says("Noted: shipping")) << v->describe();
+  EXPECT_TRUE(http().get(api("/queue"), admin_token_).body["items"].empty());
+}
+
 TEST_F(Bots, HandoffKeywordAndEscalate_BothReachAPerson) {
   auto flow = create_flow(sales_flow());
   use_flow(flow);
