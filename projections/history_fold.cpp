@@ -12,6 +12,10 @@ std::string conversation_of(const std::string& stream) {
 std::optional<history_change> fold_history(json& s, const events::envelope& e) {
   auto cid = conversation_of(e.stream);
   if (cid.empty() || e.version != 1) return std::nullopt;
+  const auto& t = e.type;  // bot_state and the like change no summary: not even parsed
+  if (t != "message_posted" && t != "status_changed" && t != "read_marked" && t != "conversation_opened" &&
+      t != "labels_set")
+    return std::nullopt;
   auto d = json::parse(e.data, nullptr, false);
   if (!d.is_object()) return std::nullopt;
   history_change c{cid, true, std::nullopt};

@@ -97,6 +97,12 @@ std::optional<stats_change> stats_fold::apply(const events::envelope& e) {
   if (e.version != 1) return std::nullopt;
   bool conversation = e.stream.starts_with(conversation_prefix);
   if (!conversation && !e.stream.starts_with(visitor_prefix)) return std::nullopt;
+  // Only these types count; the others (read_marked, bot_state, labels_set, ...: a good share
+  // of a busy log) are not even parsed.
+  const auto& t = e.type;
+  if (conversation ? t != "message_posted" && t != "status_changed" && t != "conversation_opened"
+                   : t != "visitor_seen" && t != "widget_opened")
+    return std::nullopt;
   try {
     auto d = json::parse(e.data, nullptr, false);
     if (!d.is_object()) return std::nullopt;
