@@ -347,11 +347,13 @@ void chat_service::restore(const std::vector<restored_conversation>& conversatio
         impl_->routers.emplace(ws, workspace::spawn_router(*impl_->sys, *impl_, ws, std::move(seed)));
   }
   // Bots that may owe their visitor an answer from before the restart (an AI reply being
-  // written, an external bot's deadline, a webhook call): loading the actor resumes that work.
-  // A day back at most; older ones wait for their visitor's next message.
+  // written, an external bot's deadline, a webhook call; in each case the visitor spoke last):
+  // loading the actor resumes that work. A day back at most; older ones wait for their
+  // visitor's next message.
   auto since = unix_ms() - std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::hours(24)).count();
   for (auto& c : conversations)
-    if (c.status == "bot" && c.updated_ts >= since) impl_->route(c.id, conversation::wake_msg{});
+    if (c.status == "bot" && c.visitor_spoke_last && c.updated_ts >= since)
+      impl_->route(c.id, conversation::wake_msg{});
 }
 
 std::size_t chat_service::live_actors() const {

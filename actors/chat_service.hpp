@@ -103,6 +103,7 @@ struct restored_conversation {
   std::int64_t since_ts = 0;  // when it last started waiting
   std::int64_t updated_ts = 0;
   std::string last_text;
+  bool visitor_spoke_last = false;  // its last message is the visitor's (a bot may owe an answer)
 };
 
 // An agent's presence as colleagues see it.
@@ -176,8 +177,9 @@ class chat_service {
   std::size_t tracked_visitors() const;
   std::optional<std::string> open_conversation_of(const std::string& visitor_id) const;
   // Start-up, before any socket: the read model's open and recently closed conversations,
-  // then one router per workspace (rebuilt from them); bot conversations of the last day are
-  // loaded so that their bots finish what they owed (conversation::detail::resume_bot_work).
+  // then one router per workspace (rebuilt from them); bot conversations of the last day whose
+  // visitor spoke last are loaded so that their bots finish what they owed
+  // (conversation::detail::resume_bot_work).
   void restore(const std::vector<restored_conversation>& conversations,
                const std::vector<std::string>& workspace_ids);
   std::size_t live_actors() const;

@@ -34,6 +34,8 @@ std::vector<sb::restored_conversation> restorable(const sb::projections::history
           c.since_ts = s->value("waiting_since", s->value("created_ts", std::int64_t{0}));
           c.updated_ts = s->value("updated_ts", std::int64_t{0});
           c.last_text = s->value("last_visitor_text", "");
+          if (auto m = s->find("last_message"); m != s->end() && m->is_object() && (*m)["sender"].is_object())
+            c.visitor_spoke_last = (*m)["sender"].value("kind", "") == "visitor";
           out.push_back(std::move(c));
         }
         if (page["next_cursor"].is_null()) break;
