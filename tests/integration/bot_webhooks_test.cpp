@@ -80,13 +80,7 @@ TEST_F(BotWebhooksAllowed, ACallCutOffByASigkill_TakesTheOnErrorEdgeOnceTheServe
   EXPECT_EQ(server_->kill9(), 128 + 9);  // the call is out
   ASSERT_TRUE(restart_server());
   // Nobody writes again: the lost call counts as failed now, and the flow hands off.
-  std::string status;
-  for (int i = 0; i < 400 && status != "waiting"; ++i) {
-    auto c = http().get(api("/conversations/" + cid), admin_token_);
-    status = c.status == 200 ? c.body.value("status", "") : "";
-    if (status != "waiting") std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_EQ(status, "waiting");
+  EXPECT_EQ(wait_for_status(cid, "waiting"), "waiting");
   auto history = full_history(cid);
   ASSERT_TRUE(history);
   ASSERT_GE(history->size(), 2u);

@@ -100,13 +100,7 @@ TEST_F(ExternalBot, ASilentBotsDeadline_SurvivesASigkill) {
   ASSERT_FALSE(cid.empty());
   EXPECT_EQ(server_->kill9(), 128 + 9);  // the 2 s deadline was armed in memory only
   ASSERT_TRUE(restart_server());
-  std::string status;
-  for (int i = 0; i < 400 && status != "waiting"; ++i) {
-    auto c = http().get(api("/conversations/" + cid), admin_token_);
-    status = c.status == 200 ? c.body.value("status", "") : "";
-    if (status != "waiting") std::this_thread::sleep_for(20ms);
-  }
-  EXPECT_EQ(status, "waiting");
+  EXPECT_EQ(wait_for_status(cid, "waiting"), "waiting");
   auto queue = http().get(api("/queue"), admin_token_);
   ASSERT_EQ(queue.body["items"].size(), 1u) << queue.describe();
   EXPECT_EQ(queue.body["items"][0]["conversation_id"], cid);

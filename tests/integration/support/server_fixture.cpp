@@ -134,6 +134,18 @@ bool server_fixture::accept_as_admin(const std::string& conversation_id) {
   return false;
 }
 
+std::string server_fixture::wait_for_status(const std::string& conversation_id, const std::string& status,
+                                            std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string seen;
+  for (;;) {
+    auto c = http().get(api("/conversations/" + url_encode(conversation_id)), admin_token_);
+    seen = c.status == 200 ? c.body.value("status", "") : "";
+    if (seen == status || std::chrono::steady_clock::now() >= deadline) return seen;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 std::optional<std::vector<json>> server_fixture::full_history(const std::string& conversation_id,
                                                               std::optional<int64_t> min_position) {
   std::vector<json> items;

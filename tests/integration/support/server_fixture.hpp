@@ -53,6 +53,10 @@ class server_fixture : public ::testing::Test {
 
   // POST /conversations/{id}/accept as the admin; false after ADD_FAILURE unless it answers 200.
   bool accept_as_admin(const std::string& conversation_id);
+  // Polls GET /conversations/{id} (the read model lags the log) until its status is `status`
+  // or `timeout` passes; returns the last status seen ("" if none).
+  std::string wait_for_status(const std::string& conversation_id, const std::string& status,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(8));
 
   // Every item of GET /conversations/{id}/messages, paging with after_seq (limit 200).
   // nullopt after ADD_FAILURE if a page fails or paging does not advance.
