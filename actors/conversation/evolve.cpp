@@ -31,7 +31,9 @@ void evolve(state& s, const event& e) {
           s.updated_ts = ev.ts;
           if (ev.status == "closed") s.closed_from = s.status;
           s.status = ev.status;
-          if (ev.status == "active" || ev.status == "closed") s.transcript.clear();
+          // A person took it, or it closed with a person: the bot's transcript is over. Closed
+          // while the bot had it, it is kept for the bot that a reopen brings back.
+          if (ev.status == "active" || (ev.status == "closed" && s.closed_from != "bot")) s.transcript.clear();
           if (ev.status == "active" || ev.status == "waiting") s.agent = ev.agent;
           s.closed_ts = ev.status == "closed" ? ev.ts : 0;
         } else if constexpr (std::is_same_v<T, labels_set>) {

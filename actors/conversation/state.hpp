@@ -41,7 +41,7 @@ struct state {
   std::uint64_t last_visitor_seq = 0;     // the visitor's last message
   std::int64_t last_visitor_ts = 0;
   // The last kTranscriptLines messages (no private notes) while no person has the
-  // conversation (waiting, bot); cleared when one does.
+  // conversation (waiting, bot); cleared when one does, or when it closes after a handoff.
   std::vector<transcript_line> transcript;
   // (sender id + '\n' + client_msg_id) -> where it was stored, for idempotent retries
   std::unordered_map<std::string, posted_ref> posted;

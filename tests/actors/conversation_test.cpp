@@ -389,3 +389,17 @@ TEST(Conversation, AReopenAfterAPersonHadIt_GoesToTheQueue) {
 
 }  // namespace
 }  // namespace sb::conversation
+
+namespace sb::conversation {
+namespace {
+
+TEST(Conversation, ABotClosedConversation_KeepsItsTranscriptForTheReopenedBot) {
+  auto s = flow_bot_closed_by(kVisitorP, false);
+  ASSERT_FALSE(s.transcript.empty());
+  EXPECT_EQ(s.transcript.front().text, "hello");
+  auto human = flow_bot_closed_by(kAgent, true);
+  EXPECT_TRUE(human.transcript.empty());
+}
+
+}  // namespace
+}  // namespace sb::conversation
