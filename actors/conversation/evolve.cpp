@@ -22,7 +22,9 @@ void evolve(state& s, const event& e) {
           s.posted[posted_key(ev.sender.id, ev.client_msg_id)] = {ev.seq, ev.ts};
           if (ev.sender.kind == "bot") s.last_bot_seq = ev.seq;
           if (ev.sender.kind == "visitor") s.last_visitor_seq = ev.seq, s.last_visitor_ts = ev.ts;
-          if (!ev.private_note && (s.status == "waiting" || s.status == "bot")) {
+          // (A closed one the bot had: this is the message that reopens it to the bot.)
+          bool bots_turn = s.status == "bot" || (s.status == "closed" && s.closed_from == "bot");
+          if (!ev.private_note && (s.status == "waiting" || bots_turn)) {
             if (s.transcript.size() == kTranscriptLines) s.transcript.erase(s.transcript.begin());
             s.transcript.push_back({ev.sender.kind, ev.text});
           }

@@ -399,6 +399,14 @@ TEST(Conversation, ABotClosedConversation_KeepsItsTranscriptForTheReopenedBot) {
   EXPECT_EQ(s.transcript.front().text, "hello");
   auto human = flow_bot_closed_by(kAgent, true);
   EXPECT_TRUE(human.transcript.empty());
+  // The message that reopens it joins the transcript the bot answers.
+  post_message m{"c2", "and the price?"};
+  m.reopen_within_ms = 5000;
+  auto back = apply(s, decide(s, kVisitorP, m, 1000));
+  EXPECT_EQ(back.status, "bot");
+  ASSERT_FALSE(back.transcript.empty());
+  EXPECT_EQ(back.transcript.back().text, "and the price?");
+  EXPECT_EQ(back.transcript.front().text, "hello");
 }
 
 }  // namespace

@@ -142,6 +142,29 @@ TEST_F(Ai, AReplyCutOffByASigkill_IsAskedForAgainAfterTheRestart) {
   EXPECT_EQ(second["messages"].back()["content"], "do you ship to Oslo?");
 }
 
+TEST_F(Ai, AChatTheVisitorEnded_ReopensToTheAiWhichRemembersIt) {
+  fake_http_server llm([](const fake_request&) { return fake_response{200, sse({"Happy to help."}), "text/event-stream"}; });
+  configure(llm);
+  auto v = connect_visitor();
+  ASSERT_TRUE(v);
+  auto cid = open_conversation(*v, "v1", "do you sell green teapots?");
+  ASSERT_FALSE(cid.empty());
+  ASSERT_TRUE(bot_message(*v)) << v->describe();
+  ASSERT_TRUE(v->send(json{{"type", "close"}}));
+  ASSERT_TRUE(status(*v, "closed")) << v->describe();
+  ASSERT_TRUE(send_message(*v, "v2", "and in blue?", cid));
+  auto back = v->next([](const json& f) { return f.value("type", "") == "status" && f["via"] == "reopen"; });
+  ASSERT_TRUE(back) << v->describe();
+  EXPECT_EQ((*back)["status"], "bot");
+  ASSERT_TRUE(llm.wait_for(2, 10s));
+  auto body = json::parse(llm.requests()[1].body);
+  auto& msgs = body["messages"];
+  ASSERT_GE(msgs.size(), 4u) << body.dump();
+  EXPECT_EQ(msgs[1]["content"], "do you sell green teapots?");
+  EXPECT_EQ(msgs.back()["content"], "and in blue?");
+  EXPECT_EQ(http().get(api("/queue"), admin_token_).body["items"].size(), 0u);
+}
+
 TEST_F(Ai, Settings_AreAdminOnlyValidatedAndNeverShowTheKey) {
   auto none = http().get(api("/ai"), admin_token_);
   ASSERT_EQ(none.status, 200);
