@@ -13,6 +13,32 @@ party party_from(const json& j) {
   return {j.value("kind", ""), j.value("id", ""), j.value("name", "")};
 }
 
+// A status change as JSON text, by hand (two per dispatch of the router: close and assign);
+// the same fields as data_json. `frame` renders the wire frame: "type" first, no queue_key.
+std::string status_text(const std::string& cid, const status_changed& s, bool frame) {
+  std::string out;
+  out.reserve(192 + cid.size());
+  out.push_back('{');
+  if (frame) out += R"("type":"status",)";
+  json_text::field(out, "conversation_id", cid, true);
+  json_text::field(out, "seq", s.seq);
+  json_text::field(out, "ts", s.ts);
+  json_text::field(out, "status", s.status);
+  out += R"(,"agent":)";
+  if (s.agent) {
+    json_text::field(out += '{', "id", s.agent->id, true);
+    json_text::field(out, "name", s.agent->name);
+    out.push_back('}');
+  } else {
+    out += "null";
+  }
+  out += R"(,"queue_position":null)";
+  if (!s.via.empty()) json_text::field(out, "via", s.via);
+  if (!frame && s.queue_key) json_text::field(out, "queue_key", *s.queue_key);
+  out.push_back('}');
+  return out;
+}
+
 json data_json(const std::string& cid, const event& e) {
   return std::visit(
       [&](const auto& ev) -> json {
@@ -34,13 +60,7 @@ json data_json(const std::string& cid, const event& e) {
           }
           return j;
         } else if constexpr (std::is_same_v<T, status_changed>) {
-          json agent = nullptr;
-          if (ev.agent) agent = {{"id", ev.agent->id}, {"name", ev.agent->name}};
-          json j{{"conversation_id", cid}, {"seq", ev.seq},    {"ts", ev.ts},
-                 {"status", ev.status},    {"agent", agent},    {"queue_position", nullptr}};
-          if (!ev.via.empty()) j["via"] = ev.via;
-          if (ev.queue_key) j["queue_key"] = *ev.queue_key;
-          return j;
+          return json::parse(status_text(cid, ev, false));
         } else if constexpr (std::is_same_v<T, labels_set>) {
           return {{"conversation_id", cid}, {"labels", ev.labels}, {"ts", ev.ts}};
         } else if constexpr (std::is_same_v<T, bot_state>) {
@@ -73,6 +93,7 @@ std::uint64_t wire_seq(const event& e) {
 }
 
 std::string encode_data(const std::string& cid, const event& e) {
+  if (auto* s = std::get_if<status_changed>(&e)) return status_text(cid, *s, false);
   auto* m = std::get_if<message_posted>(&e);
   if (!m || !m->buttons.empty()) return data_json(cid, e).dump();
   // The hot one (every message), written by hand; same fields as data_json.
@@ -158,6 +179,7 @@ std::string render_frame(const std::string& cid, const event& e) {
     case 3: type = "read"; break;
     default: return {};
   }
+  if (auto* s = std::get_if<status_changed>(&e)) return status_text(cid, *s, true);
   auto j = data_json(cid, e);
   if (e.index() == 3) j.erase("ts");
   if (e.index() == 2) j.erase("queue_key");

@@ -28,6 +28,11 @@ struct queued {
   std::string last_text;  // the visitor's latest message
   bool dispatching = false;  // an assignment is being written (not shown as waiting)
   std::size_t told_position = 0;  // the place its visitor was last told (0: never)
+  // How staff see it, cached by the router's flush (router_flush.cpp): the item's JSON after
+  // its position, and the visitor's label and last_text it was rendered from.
+  std::string shown{};
+  std::optional<std::pair<std::string, std::string>> shown_label{};
+  std::string shown_text{};
 };
 
 struct seat {
@@ -41,6 +46,7 @@ struct seat {
   std::set<std::string> incoming;  // assignments being written
   std::int64_t last_assigned_ms = 0;  // 0: never
   std::uint64_t generation = 0;       // bumps on every socket change (timers check it)
+  std::size_t announced_active = SIZE_MAX;  // the count of active chats last published
   int load() const { return static_cast<int>(active.size() + incoming.size()); }
 };
 

@@ -8,6 +8,7 @@
 #include "actors/chat_service_impl.hpp"
 #include "actors/directory.hpp"
 #include "actors/handoff.hpp"
+#include "actors/json_text.hpp"
 #include "actors/tokens.hpp"
 #include "actors/workspace/router.hpp"
 #include "actors/workspace/router_actor_state.hpp"
@@ -41,6 +42,26 @@ void dispatch(self_ptr self) {
     st.positions_stale = true;
     mark_dirty(self);
   }
+}
+
+// {"type":"assigned","conversation":{id, status, visitor, agent, site_key, via}}, by hand: one
+// per dispatch.
+frame_ptr assigned_frame(const router_actor_state& st, const conv_update& u) {
+  std::string out;
+  out.reserve(320);
+  out += R"({"type":"assigned","conversation":{)";
+  json_text::field(out, "id", u.conversation_id, true);
+  json_text::field(out, "status", "active");
+  out += R"(,"visitor":)";
+  append_visitor(out, u.visitor, label_of(st, u.visitor));
+  out += R"(,"agent":{)";
+  json_text::field(out, "id", u.agent->id, true);
+  json_text::field(out, "name", u.agent->name);
+  out.push_back('}');
+  json_text::field(out, "site_key", u.site_key);
+  json_text::field(out, "via", u.via);
+  out += "}}";
+  return std::make_shared<const std::string>(std::move(out));
 }
 
 void load_settings(router_actor_state& st) {
@@ -83,10 +104,8 @@ void apply_update(router_actor_state& st, const conv_update& u) {
 // Announces the seats whose count of active chats differs from the one last published.
 void announce_changed(self_ptr self) {
   auto& st = self->state;
-  for (auto& [id, s] : st.r.seats) {
-    auto it = st.active_announced.find(id);
-    if (it == st.active_announced.end() || it->second != s.active.size()) announce(self, s, false);
-  }
+  for (auto& [id, s] : st.r.seats)
+    if (s.announced_active != s.active.size()) announce(self, s, false);
 }
 
 void start_absence(self_ptr self, seat& s) {
@@ -120,13 +139,8 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
             st.service->env.opts.on_dispatch(clock::now() - d->second);
           st.dispatch_started.erase(d);
         }
-        if (u.status == "active" && u.agent && (u.via == "assign" || u.via == "transfer")) {
-          json c{{"id", u.conversation_id}, {"status", "active"},
-                 {"visitor", visitor_json(st, u.visitor)}, {"agent", {{"id", u.agent->id}, {"name", u.agent->name}}},
-                 {"site_key", u.site_key}, {"via", u.via}};
-          push_to(st, std::make_shared<const std::string>(json{{"type", "assigned"}, {"conversation", c}}.dump()),
-                  u.agent->id);
-        }
+        if (u.status == "active" && u.agent && (u.via == "assign" || u.via == "transfer"))
+          push_to(st, assigned_frame(st, u), u.agent->id);
         dispatch(self);  // first: a conversation handed out at once is never shown as waiting
         announce_changed(self);
         mark_dirty(self);

@@ -34,7 +34,6 @@ struct router_actor_state {
   std::set<std::string> counts_dirty;    // ... whose count of chats changed (once a second)
   clock::time_point counts_sent{};
   std::unordered_map<std::string, std::string> presence_sent;  // seat -> its last frame pushed
-  std::unordered_map<std::string, std::size_t> active_announced;  // seat -> count published
   std::unordered_map<std::string, clock::time_point> dispatch_started;  // id -> slot freed
   std::string queue_sent;  // the last queue frame pushed (an unchanged one is not sent again)
   clock::time_point positions_told{};  // the last pass over every waiting visitor
@@ -48,19 +47,21 @@ struct router_actor_state {
 using self_ptr = caf::stateful_actor<router_actor_state>*;
 
 
-nlohmann::json party_json(const conversation::party& p);
-// A visitor as staff see it: the name (and email) it gave when it identified.
-nlohmann::json visitor_json(const router_actor_state& st, const conversation::party& v);
+// A visitor as staff see it, appended as JSON text: the name (and email) it gave when it
+// identified (`label`, from chat_options::visitor_label).
+using visitor_label = std::optional<std::pair<std::string, std::string>>;
+visitor_label label_of(const router_actor_state& st, const conversation::party& v);
+void append_visitor(std::string& out, const conversation::party& v, const visitor_label& label);
 // To every staff socket of the workspace (or only `only_user`'s).
 void push_to(router_actor_state& st, const frame_ptr& frame, const std::string& only_user = {});
 nlohmann::json presence_frame(const router_state& r, const seat& s);
 // Publishes a seat's presence to readers at once; its frame goes to the staff sockets with
 // the next flush: within 50 ms for online/away/offline and capacity (`structural`), within a
 // second for a new count of active chats (a busy agent's count changes many times a second).
-void announce(self_ptr self, const seat& s, bool structural = true);
+void announce(self_ptr self, seat& s, bool structural = true);
 // The queue as JSON: every waiting conversation (for welcome and GET /queue), or only the
 // first `max_items` with `total` (the pushed `queue` frames).
-std::string queue_text(const router_actor_state& st, std::size_t max_items = SIZE_MAX);
+std::string queue_text(router_actor_state& st, std::size_t max_items = SIZE_MAX);
 // Something the staff or the visitors see changed: flush now or schedule one (see the .cpp).
 void mark_dirty(self_ptr self, bool structural = true);
 void flush(self_ptr self);

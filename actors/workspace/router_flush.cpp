@@ -3,6 +3,7 @@
 
 #include "actors/chat_service_impl.hpp"
 #include "actors/conversation/actor.hpp"
+#include "actors/json_text.hpp"
 #include "actors/workspace/router_actor.hpp"
 #include "actors/workspace/router_actor_state.hpp"
 
@@ -18,17 +19,22 @@ constexpr std::size_t kFrameItems = 100;
 constexpr std::size_t kEagerPositions = 20;
 }  // namespace
 
-json party_json(const conversation::party& p) { return {{"kind", p.kind}, {"id", p.id}, {"name", p.name}}; }
-
-json visitor_json(const router_actor_state& st, const conversation::party& v) {
-  auto j = party_json(v);
+visitor_label label_of(const router_actor_state& st, const conversation::party& v) {
   auto& label = st.service->env.opts.visitor_label;
-  if (!label) return j;
-  auto known = label(st.r.workspace_id, v.id);
-  if (!known) return j;
-  if (!known->first.empty()) j["name"] = known->first;
-  j["email"] = known->second.empty() ? json(nullptr) : json(known->second);
-  return j;
+  if (!label) return std::nullopt;
+  return label(st.r.workspace_id, v.id);
+}
+
+void append_visitor(std::string& out, const conversation::party& v, const visitor_label& label) {
+  out.push_back('{');
+  json_text::field(out, "kind", v.kind, true);
+  json_text::field(out, "id", v.id);
+  json_text::field(out, "name", label && !label->first.empty() ? label->first : v.name);
+  if (label) {
+    if (label->second.empty()) out += R"(,"email":null)";
+    else json_text::field(out, "email", label->second);
+  }
+  out.push_back('}');
 }
 
 void push_to(router_actor_state& st, const frame_ptr& frame, const std::string& only_user) {
@@ -43,32 +49,54 @@ json presence_frame(const router_state& r, const seat& s) {
           {"active", s.active.size()}, {"capacity", capacity_of(r, s)}};
 }
 
-void announce(self_ptr self, const seat& s, bool structural) {
+void announce(self_ptr self, seat& s, bool structural) {
   auto& st = self->state;
   {
     std::lock_guard lock{st.service->snapshot_mutex};
     st.service->presence[st.r.workspace_id][s.id] = {presence_of(s), static_cast<int>(s.active.size())};
   }
-  st.active_announced[s.id] = s.active.size();
+  s.announced_active = s.active.size();
   (structural ? st.presence_dirty : st.counts_dirty).insert(s.id);
   mark_dirty(self, structural);
 }
 
 
-std::string queue_text(const router_actor_state& st, std::size_t max_items) {
+// Renders (or reuses) an item's JSON after its position: a flush touches at most 100 items,
+// most of them unchanged since the last flush.
+static const std::string& shown(const router_actor_state& st, queued& q) {
+  auto label = label_of(st, q.visitor);
+  if (!q.shown.empty() && label == q.shown_label && q.last_text == q.shown_text) return q.shown;
+  std::string out;
+  out.reserve(200);
+  json_text::field(out, "conversation_id", q.id);
+  json_text::field(out, "since_ts", q.since_ts);
+  out += R"(,"visitor":)";
+  append_visitor(out, q.visitor, label);
+  if (q.last_text.empty()) out += R"(,"last_text":null)";
+  else json_text::field(out, "last_text", q.last_text);
+  out.push_back('}');
+  q.shown = std::move(out);
+  q.shown_label = std::move(label);
+  q.shown_text = q.last_text;
+  return q.shown;
+}
+
+std::string queue_text(router_actor_state& st, std::size_t max_items) {
   auto& r = st.r;
-  json waiting = json::array();
+  std::string out = R"({"waiting":[)";
   std::size_t pos = 0;
   for (auto& [key, q] : r.queue) {
     if (pos == max_items) break;
     if (q.dispatching) continue;
-    waiting.push_back({{"conversation_id", q.id},
-                       {"position", ++pos},
-                       {"since_ts", q.since_ts},
-                       {"visitor", visitor_json(st, q.visitor)},
-                       {"last_text", q.last_text.empty() ? json(nullptr) : json(q.last_text)}});
+    if (pos) out.push_back(',');
+    out += R"({"position":)";
+    out += std::to_string(++pos);
+    out += shown(st, q);
   }
-  return json{{"waiting", waiting}, {"total", waiting_count(r)}}.dump();
+  out += R"(],"total":)";
+  out += std::to_string(waiting_count(r));
+  out.push_back('}');
+  return out;
 }
 
 // Each waiting visitor whose place changed hears its new one: the first kEagerPositions on every

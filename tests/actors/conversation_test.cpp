@@ -169,6 +169,35 @@ TEST(Conversation, MessageData_IsValidJsonForAnyText) {
   EXPECT_EQ(frame["text"], tricky);
 }
 
+TEST(Conversation, StatusData_IsValidJsonAndSurvivesItsEncoding) {
+  status_changed sc{4, 1795366175590, "active", party{"agent", "us_\"1", "Ann \"A\" \\ é\n"}, "assign", 42};
+  auto data = encode_data("cv_1", sc);
+  auto j = nlohmann::json::parse(data);
+  EXPECT_EQ(j["agent"]["name"], "Ann \"A\" \\ é\n");
+  EXPECT_EQ(j["queue_key"], 42);
+  auto back = decode_event("status_changed", 1, data);
+  ASSERT_TRUE(back);
+  auto& b = std::get<status_changed>(*back);
+  EXPECT_EQ(b.seq, 4u);
+  EXPECT_EQ(b.ts, 1795366175590);
+  EXPECT_EQ(b.status, "active");
+  ASSERT_TRUE(b.agent);
+  EXPECT_EQ(b.agent->id, "us_\"1");
+  EXPECT_EQ(b.via, "assign");
+  EXPECT_EQ(b.queue_key, 42);
+  // The wire frame: type status, the queue_position field, no queue_key (internal).
+  auto frame = nlohmann::json::parse(render_frame("cv_1", sc, data));
+  EXPECT_EQ(frame["type"], "status");
+  EXPECT_EQ(frame["conversation_id"], "cv_1");
+  EXPECT_EQ(frame["seq"], 4);
+  EXPECT_TRUE(frame["queue_position"].is_null());
+  EXPECT_FALSE(frame.contains("queue_key"));
+  status_changed closed{5, 1, "closed", std::nullopt, "close", std::nullopt};
+  auto cf = nlohmann::json::parse(render_frame("cv_1", closed));
+  EXPECT_TRUE(cf["agent"].is_null());
+  EXPECT_EQ(cf["via"], "close");
+}
+
 TEST(Conversation, EventsSurviveTheirEncoding) {
   auto o = decide_open({}, "cv_1", {"ws_1", "wk_1", kVisitor, ""}, {"c1", "h\"é\n"}, 100);
   state direct, decoded;

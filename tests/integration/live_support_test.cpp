@@ -86,6 +86,34 @@ TEST_F(LiveSupport, AutoMode_VisitorsWaitInOrderAndTheHeadIsAssignedWhenASlotFre
   EXPECT_FALSE(next_about(*v1, "queue_position", c1, 200ms)) << "an assigned visitor hears no position";
 }
 
+TEST_F(LiveSupport, ANameGivenWhileWaiting_ShowsInTheQueueAndItsFrames) {
+  auto token = create_agent("ann@switchboard.test", "Ann");
+  auto agent = connect_agent(token);
+  auto visitor = connect_visitor({{"type", "hello"}}, "v");
+  ASSERT_TRUE(agent && visitor);
+  auto cid = open_conversation(*visitor);
+  ASSERT_FALSE(cid.empty());
+  auto first = agent->next([&](const json& f) { return f.value("type", "") == "queue" && f["waiting"].size() == 1; });
+  ASSERT_TRUE(first) << agent->describe();
+  // Quotes, a backslash and a line break must come out as the same text.
+  const std::string name = "Zo\u00eb \"Z\" \\ O'Neil\n";
+  visitor->send({{"type", "identify"}, {"id", "i1"}, {"name", name}, {"email", "zoe@example.com"}});
+  ASSERT_TRUE(visitor->next(is_type("visitor"))) << visitor->describe();
+  visitor->send({{"type", "message"}, {"client_msg_id", "m2"}, {"text", "still there?"}});
+  auto renamed = agent->next([&](const json& f) {
+    return f.value("type", "") == "queue" && f["waiting"].size() == 1 && f["waiting"][0]["visitor"]["name"] == name;
+  });
+  ASSERT_TRUE(renamed) << agent->describe();
+  auto& item = (*renamed)["waiting"][0];
+  EXPECT_EQ(item["visitor"]["email"], "zoe@example.com");
+  EXPECT_EQ(item["position"], 1);
+  EXPECT_EQ(id_of(item["conversation_id"]), cid);
+  auto listed = http().get(api("/queue"), admin_token_);
+  ASSERT_EQ(listed.status, 200) << listed.describe();
+  EXPECT_EQ(listed.body["items"][0]["visitor"]["name"], name);
+  EXPECT_EQ(listed.body["items"][0]["last_text"], "still there?");
+}
+
 TEST_F(LiveSupport, ManualMode_ConcurrentAccepts_ExactlyOneWins) {
   auto a = create_agent("a@switchboard.test", "A"), b = create_agent("b@switchboard.test", "B");
   auto visitor = connect_visitor();
