@@ -173,7 +173,10 @@ events::status projection_runner::catch_up() {
     // This keeps read-model writes off the WAL that every acknowledged message waits on.
     rocksdb::WriteOptions wo;
     wo.disableWAL = true;
-    if (auto st = to_status(log_.db()->Write(wo, &wb)); !st) return st;
+    // A step that wrote nothing (status changes fold into memory only) skips RocksDB's write
+    // path: it would queue behind the log writer's fsync in RocksDB's write thread.
+    if (wb.Count() > 0)
+      if (auto st = to_status(log_.db()->Write(wo, &wb)); !st) return st;
     {
       std::lock_guard lock{wake_mutex_};
       applied_.store(last, std::memory_order_release);

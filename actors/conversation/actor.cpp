@@ -9,6 +9,7 @@
 
 #include "actors/chat_service_impl.hpp"
 #include "actors/handoff.hpp"
+#include "actors/json_text.hpp"
 #include "actors/conversation/decide.hpp"
 #include "actors/conversation/evolve.hpp"
 #include "actors/conversation/actor_state.hpp"
@@ -34,8 +35,11 @@ std::int64_t now_ms() {
 
 
 frame_ptr queue_position_frame(const std::string& id, std::size_t position) {
-  return std::make_shared<const std::string>(
-      nlohmann::json{{"type", "queue_position"}, {"conversation_id", id}, {"position", position}}.dump());
+  std::string out = R"({"type":"queue_position")";
+  json_text::field(out, "conversation_id", id);
+  json_text::field(out, "position", std::uint64_t{position});
+  out.push_back('}');
+  return std::make_shared<const std::string>(std::move(out));
 }
 
 std::string info_json(const state& s) {

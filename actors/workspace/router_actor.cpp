@@ -240,10 +240,16 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         auto& st = self->state;
         auto k = st.r.key_of.find(p.conversation_id);
         if (k == st.r.key_of.end()) return;
-        st.r.queue.at({k->second, p.conversation_id}).told_position = 0;
-        st.positions_stale = true;
-        st.positions_told = {};  // the next flush passes over the whole queue
-        mark_dirty(self);
+        // Its visitor may be back: tell the place now, wherever it is in the queue.
+        std::size_t pos = 0;
+        for (auto& [key, q] : st.r.queue) {
+          if (q.dispatching) continue;
+          ++pos;
+          if (q.id != p.conversation_id) continue;
+          q.told_position = pos;
+          st.service->route(q.id, conversation::queue_position_msg{pos});
+          break;
+        }
       },
       [=](flush_tick) {
         auto& st = self->state;

@@ -36,8 +36,10 @@ struct router_actor_state {
   std::unordered_map<std::string, std::string> presence_sent;  // seat -> its last frame pushed
   std::unordered_map<std::string, clock::time_point> dispatch_started;  // id -> slot freed
   std::string queue_sent;  // the last queue frame pushed (an unchanged one is not sent again)
-  clock::time_point positions_told{};  // the last pass over every waiting visitor
-  bool positions_stale = false;  // the queue changed since that pass
+  clock::time_point positions_told{};  // when the last pass over the deeper places started
+  bool positions_stale = false;  // the queue changed since that pass started
+  bool deep_pass = false;        // a pass is in progress ...
+  std::optional<std::pair<std::int64_t, std::string>> deep_from;  // ... going on from this item
   bool dirty = false;
   std::optional<clock::time_point> flush_due;  // when the next scheduled flush runs
   clock::time_point last_flush{};

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,11 @@ constexpr std::size_t kFrameItems = 100;
 // Visitors this close to the head hear every change of their place; the others at most once a
 // second (with 1,000 waiting and fast agents, every flush moves everyone).
 constexpr std::size_t kEagerPositions = 20;
+// A pass over the deeper places is spread over about this many flushes (50 ms apart), telling
+// between kDeepPerFlushMin and kDeepPerFlushMax places per flush.
+constexpr std::size_t kDeepPassFlushes = 16;
+constexpr std::size_t kDeepPerFlushMin = 64;
+constexpr std::size_t kDeepPerFlushMax = 256;
 }  // namespace
 
 visitor_label label_of(const router_actor_state& st, const conversation::party& v) {
@@ -100,35 +106,52 @@ std::string queue_text(router_actor_state& st, std::size_t max_items) {
 }
 
 // Each waiting visitor whose place changed hears its new one: the first kEagerPositions on every
-// flush, the others on a pass over the whole queue at most once a second. A flush costs
-// O(kEagerPositions) then, not O(queue), however long the queue is.
+// flush; the deeper ones by a pass over the rest of the queue, at most one pass a second,
+// spread over the flushes of that second (at most kDeepPerFlushMax places each) so that no
+// flush stalls the dispatches behind it with a message to every waiting visitor (1,000
+// waiting: ~15 ms of work at once). Newcomers at the tail hear their place at once.
 static void tell_positions(self_ptr self, clock::time_point now) {
   auto& st = self->state;
-  bool full = now - st.positions_told >= std::chrono::seconds(1);
-  std::size_t pos = 0;
+  const std::size_t waiting = waiting_count(st.r);  // not counting those being dispatched
+  const std::size_t deep = waiting > kEagerPositions ? waiting - kEagerPositions : 0;
+  if (!st.deep_pass && st.positions_stale && deep && now - st.positions_told >= std::chrono::seconds(1)) {
+    st.deep_pass = true;  // a pass starts, after the eager places
+    st.deep_from.reset();
+    st.positions_told = now;
+    st.positions_stale = false;
+  }
+  const std::size_t budget = std::clamp(deep / kDeepPassFlushes, kDeepPerFlushMin, kDeepPerFlushMax);
+  std::size_t pos = 0, told_deep = 0;
+  bool more = false;
   for (auto& [key, q] : st.r.queue) {
     if (q.dispatching) continue;
-    if (++pos > kEagerPositions && !full) break;
+    ++pos;
+    if (pos > kEagerPositions) {
+      if (!st.deep_pass) break;
+      if (st.deep_from && key < *st.deep_from) continue;  // told earlier in this pass
+      if (told_deep == budget) {
+        st.deep_from = key;  // the next flush goes on from here (the head may have moved)
+        more = true;
+        break;
+      }
+      ++told_deep;
+    }
     if (q.told_position == pos) continue;
     q.told_position = pos;
     st.service->route(q.id, conversation::queue_position_msg{pos});
   }
-  if (!full) {  // newcomers join at the tail: they hear their place at once
-    std::size_t tail = waiting_count(st.r);
-    for (auto it = st.r.queue.rbegin(); it != st.r.queue.rend() && tail > kEagerPositions; ++it) {
-      auto& q = it->second;
-      if (q.dispatching) continue;
-      if (q.told_position != 0) break;
-      q.told_position = tail;
-      st.service->route(q.id, conversation::queue_position_msg{tail--});
-    }
+  if (!more) st.deep_pass = false;
+  // Newcomers join at the tail: they hear their place at once.
+  std::size_t tail = waiting;
+  for (auto it = st.r.queue.rbegin(); it != st.r.queue.rend() && tail > kEagerPositions; ++it) {
+    auto& q = it->second;
+    if (q.dispatching) continue;
+    if (q.told_position != 0) break;
+    q.told_position = tail;
+    st.service->route(q.id, conversation::queue_position_msg{tail--});
   }
-  if (full) {
-    st.positions_told = now;
-    st.positions_stale = false;
-  } else if (st.positions_stale && pos > kEagerPositions) {
-    mark_dirty(self, false);  // the deeper places are told by the pass a second from now
-  }
+  if (st.deep_pass) mark_dirty(self);  // the pass goes on with the next flush
+  else if (st.positions_stale && deep) mark_dirty(self, false);  // the next pass, a second on
 }
 
 void flush(self_ptr self) {
