@@ -1,6 +1,7 @@
 #pragma once
 // event_log: the RocksDB database that holds the global event log, the per-stream index,
-// metadata and read-model state. See docs/storage.md for the layout.
+// metadata and the integrations' state, and beside it the read models' database. See
+// docs/storage.md for the layout.
 //
 // Thread safety: every const method and the state accessors may be called from any thread.
 // Appending is done only through group_commit_writer (one writer thread), which calls
@@ -59,9 +60,14 @@ class event_log {
   std::optional<std::string> get_meta(const std::string& key, status& st) const;
   status put_meta(const std::string& key, const std::string& value);
 
-  // Read-model state, written by projections together with their checkpoint.
+  // State of the integrations (cursors, delivery logs, message maps), in the log's database.
   rocksdb::DB* db() const { return db_; }
   rocksdb::ColumnFamilyHandle* state_cf() const { return state_; }
+  // The projections' read models and checkpoints: a second RocksDB database under
+  // "<path>/read-models", so that their writes (a second's worth of summaries at once, without
+  // the WAL) never wait in, or hold up, the write queue of the log that acks wait on.
+  rocksdb::DB* models_db() const { return models_; }
+  rocksdb::ColumnFamilyHandle* models_cf() const;
 
   // Writer only: appends `batch` (already holding log+index puts) durably.
   status write_batch(rocksdb::WriteBatch& batch, bool sync);
@@ -76,6 +82,7 @@ class event_log {
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
   rocksdb::ColumnFamilyHandle* state_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::DB* models_ = nullptr;
 };
 
 }  // namespace sb::events

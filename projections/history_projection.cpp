@@ -45,7 +45,7 @@ void history_projection::when_applied(std::uint64_t position,
 }
 
 events::status history_projection::load() {
-  std::unique_ptr<rocksdb::Iterator> it{log_.db()->NewIterator(rocksdb::ReadOptions{}, log_.state_cf())};
+  std::unique_ptr<rocksdb::Iterator> it{log_.models_db()->NewIterator(rocksdb::ReadOptions{}, log_.models_cf())};
   std::unique_lock lock{mutex_};
   for (it->Seek(kSummaryPrefix); it->Valid() && it->key().starts_with(kSummaryPrefix); it->Next()) {
     auto s = json::parse(it->value().ToStringView(), nullptr, false);
@@ -59,7 +59,7 @@ events::status history_projection::load() {
 
 events::status history_projection::fold(const std::vector<events::envelope>& evs,
                                          rocksdb::WriteBatch& wb) {
-  auto* cf = log_.state_cf();
+  auto* cf = log_.models_cf();
   // Fold in place: readers see a summary as soon as it is folded (the list is a read
   // model; min_position is the way to read one's own writes).
   std::unique_lock lock{mutex_};
@@ -90,7 +90,7 @@ void history_projection::save(rocksdb::WriteBatch& wb) {
   // Summaries go with the checkpoint that matches them (the runner adds it), at most once a
   // second: a busy conversation's summary is rewritten once a second, not once per message.
   // Message frames are idempotent puts and go out with every fold.
-  auto* cf = log_.state_cf();
+  auto* cf = log_.models_cf();
   {
     std::shared_lock lock{mutex_};
     for (auto& cid : dirty_)
@@ -152,14 +152,14 @@ events::status history_projection::messages(const std::string& cid,
                                             std::optional<std::uint64_t> after,
                                             std::optional<std::uint64_t> before,
                                             std::size_t limit, message_page& out) const {
-  auto* db = log_.db();
+  auto* db = log_.models_db();
   auto lower = message_key(cid, 0);
   auto upper = message_key(cid, UINT64_MAX);
   rocksdb::Slice lb{lower}, ub{upper};
   rocksdb::ReadOptions ro;
   ro.iterate_lower_bound = &lb;
   ro.iterate_upper_bound = &ub;
-  std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(ro, log_.state_cf())};
+  std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(ro, log_.models_cf())};
   auto seq_of = [&] { return events::keys::get_u64(it->key().ToStringView().substr(lower.size() - 8)); };
   if (after) {
     for (it->Seek(message_key(cid, *after + 1)); it->Valid(); it->Next()) {

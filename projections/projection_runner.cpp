@@ -31,8 +31,8 @@ projection_runner::projection_runner(events::event_log& log, options opts, model
 projection_runner::~projection_runner() { stop(); }
 
 events::status projection_runner::start(bool rebuild) {
-  auto* db = log_.db();
-  auto* cf = log_.state_cf();
+  auto* db = log_.models_db();
+  auto* cf = log_.models_cf();
   std::string version;
   auto vs = db->Get(rocksdb::ReadOptions{}, cf, version_key_, &version);
   if (rebuild || !vs.ok() || version != std::to_string(opts_.version)) {
@@ -45,6 +45,11 @@ events::status projection_runner::start(bool rebuild) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
     if (auto st = to_status(db->Write(wo, &wb)); !st) return st;
+    // Data dirs from before the read models had their own database kept them in the log's
+    // state column family: drop them there too.
+    rocksdb::WriteBatch legacy;
+    legacy.DeleteRange(log_.state_cf(), opts_.name + "/", end);
+    if (auto st = to_status(log_.db()->Write(wo, &legacy)); !st) return st;
   }
   std::string ckpt;
   if (db->Get(rocksdb::ReadOptions{}, cf, checkpoint_key_, &ckpt).ok() && ckpt.size() == 8)
@@ -176,7 +181,7 @@ events::status projection_runner::catch_up() {
     // A step that wrote nothing (status changes fold into memory only) skips RocksDB's write
     // path: it would queue behind the log writer's fsync in RocksDB's write thread.
     if (wb.Count() > 0)
-      if (auto st = to_status(log_.db()->Write(wo, &wb)); !st) return st;
+      if (auto st = to_status(log_.models_db()->Write(wo, &wb)); !st) return st;
     {
       std::lock_guard lock{wake_mutex_};
       applied_.store(last, std::memory_order_release);
@@ -190,7 +195,7 @@ void projection_runner::persist(rocksdb::WriteBatch& wb) {
   // The model's state goes with the checkpoint that matches it, at most once per persist
   // interval: a busy read model rewrites its hot keys once a second, not once per event.
   model_.save(wb);
-  wb.Put(log_.state_cf(), checkpoint_key_, events::keys::position_key(folded_));
+  wb.Put(log_.models_cf(), checkpoint_key_, events::keys::position_key(folded_));
   saved_ = folded_;
   next_persist_ = std::chrono::steady_clock::now() + kPersistEvery;
 }
@@ -201,7 +206,7 @@ events::status projection_runner::flush() {
   persist(wb);
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;
-  return to_status(log_.db()->Write(wo, &wb));
+  return to_status(log_.models_db()->Write(wo, &wb));
 }
 
 }  // namespace sb::projections

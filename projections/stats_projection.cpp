@@ -37,7 +37,7 @@ void stats_projection::when_applied(std::uint64_t position,
 
 events::status stats_projection::load() {
   std::unique_ptr<rocksdb::Iterator> it{
-      log_.db()->NewIterator(rocksdb::ReadOptions{}, log_.state_cf())};
+      log_.models_db()->NewIterator(rocksdb::ReadOptions{}, log_.models_cf())};
   std::unique_lock lock{mutex_};
   for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
     auto key = it->key().ToStringView();
@@ -69,7 +69,7 @@ void stats_projection::save(rocksdb::WriteBatch& wb) {
   // The touched buckets and bookkeeping go with the checkpoint that matches them (the runner
   // adds it), at most once a second: the current hour's bucket is rewritten once a second,
   // not once per event.
-  auto* cf = log_.state_cf();
+  auto* cf = log_.models_cf();
   {
     std::shared_lock lock{mutex_};
     for (auto& piece : dirty_) {

@@ -82,8 +82,7 @@ TEST_F(Ai, AReply_StreamsAsPartialFramesThenOneBotMessageAndSeesTheConversation)
   EXPECT_EQ(body["messages"][3]["content"], "how much is a teapot?");
   EXPECT_EQ(body["tools"][0]["function"]["name"], "handoff_to_human");
   // The history holds the bot's messages (not the partial frames); the read model may lag.
-  std::optional<std::vector<json>> history;
-  for (int i = 0; i < 250 && (!(history = full_history(cid)) || history->size() < 4); ++i) std::this_thread::sleep_for(20ms);
+  auto history = history_when(cid, [](const std::vector<json>& h) { return h.size() >= 4; });
   ASSERT_TRUE(history);
   ASSERT_EQ(history->size(), 4u);
   EXPECT_EQ((*history)[3]["text"], "They cost 20 EUR.");
@@ -132,8 +131,7 @@ TEST_F(Ai, AReplyCutOffByASigkill_IsAskedForAgainAfterTheRestart) {
   ASSERT_TRUE(restart_server());
   // Nobody writes again: the restarted server owes the visitor its answer and gives it.
   ASSERT_TRUE(llm.wait_for(2, 10s)) << llm.count();
-  std::optional<std::vector<json>> history;
-  for (int i = 0; i < 250 && (!(history = full_history(cid)) || history->size() < 2); ++i) std::this_thread::sleep_for(20ms);
+  auto history = history_when(cid, [](const std::vector<json>& h) { return h.size() >= 2; });
   ASSERT_TRUE(history);
   ASSERT_EQ(history->size(), 2u);
   EXPECT_EQ((*history)[1]["sender"]["kind"], "bot");

@@ -95,7 +95,7 @@ TEST(HistoryProjection, FoldsWrittenWhileRunning_AreSavedWhenItStops) {
     p.stop();
   }
   std::string ckpt;
-  ASSERT_TRUE(s.log->db()->Get(rocksdb::ReadOptions{}, s.log->state_cf(), "history/checkpoint", &ckpt).ok());
+  ASSERT_TRUE(s.log->models_db()->Get(rocksdb::ReadOptions{}, s.log->models_cf(), "history/checkpoint", &ckpt).ok());
   EXPECT_EQ(events::keys::get_u64(ckpt), last) << "the checkpoint was not saved on stop";
   history_projection q{*s.log, 0ms};
   ASSERT_TRUE(q.start(false).ok());

@@ -157,7 +157,7 @@ TEST(StatsProjection, FoldsWhileRunning_AreSavedWhenItStops) {
   }
   std::string ckpt;
   ASSERT_TRUE(
-      s.log->db()->Get(rocksdb::ReadOptions{}, s.log->state_cf(), "stats/checkpoint", &ckpt).ok());
+      s.log->models_db()->Get(rocksdb::ReadOptions{}, s.log->models_cf(), "stats/checkpoint", &ckpt).ok());
   EXPECT_EQ(events::keys::get_u64(ckpt), last) << "the checkpoint was not saved on stop";
   stats_projection q{*s.log, 0ms};
   ASSERT_TRUE(q.start(false).ok());
@@ -192,14 +192,14 @@ TEST(StatsProjection, AnOtherVersionOnDisk_IsWipedAndFoldedAgainFromZero) {
   }
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  ASSERT_TRUE(s.log->db()->Put(wo, s.log->state_cf(), "stats/version", "0").ok());
+  ASSERT_TRUE(s.log->models_db()->Put(wo, s.log->models_cf(), "stats/version", "0").ok());
   stats_projection q{*s.log, 0ms};
   ASSERT_TRUE(q.start(false).ok());
   EXPECT_EQ(q.applied_position(), last);
   EXPECT_EQ(read_all(q), before) << "old pieces left behind would count twice";
   std::string version;
   ASSERT_TRUE(
-      s.log->db()->Get(rocksdb::ReadOptions{}, s.log->state_cf(), "stats/version", &version).ok());
+      s.log->models_db()->Get(rocksdb::ReadOptions{}, s.log->models_cf(), "stats/version", &version).ok());
   EXPECT_EQ(version, std::to_string(kStatsVersion));
 }
 

@@ -146,6 +146,20 @@ std::string server_fixture::wait_for_status(const std::string& conversation_id, 
   }
 }
 
+std::optional<std::vector<json>> server_fixture::history_when(
+    const std::string& conversation_id, const std::function<bool(const std::vector<json>&)>& done,
+    std::chrono::milliseconds wait) {
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  do {
+    auto first = http().get(api("/conversations/" + url_encode(conversation_id) + "/messages?after_seq=0&limit=1"),
+                            admin_token_);
+    if (first.status == 200)
+      if (auto h = full_history(conversation_id); h && done(*h)) return h;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return std::nullopt;
+}
+
 std::optional<std::vector<json>> server_fixture::full_history(const std::string& conversation_id,
                                                               std::optional<int64_t> min_position) {
   std::vector<json> items;

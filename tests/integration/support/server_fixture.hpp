@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,12 @@ class server_fixture : public ::testing::Test {
   // nullopt after ADD_FAILURE if a page fails or paging does not advance.
   std::optional<std::vector<json>> full_history(const std::string& conversation_id,
                                                 std::optional<int64_t> min_position = {});
+  // Polls the history read model (it may lag the log) until `done` holds for the whole history,
+  // then returns it; nullopt when `wait` passes first. An unknown conversation (404: not folded
+  // yet) counts as not done, not as a failure.
+  std::optional<std::vector<json>> history_when(const std::string& conversation_id,
+                                                const std::function<bool(const std::vector<json>&)>& done,
+                                                std::chrono::milliseconds wait = std::chrono::seconds(10));
   // Polls GET /readyz until 200.
   bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // restart() on the same data dir and wait_ready(); false after ADD_FAILURE.
