@@ -242,16 +242,7 @@ caf::behavior running(self_ptr self) {
         if (c.needs_actor && !st.pending.empty()) {
           auto p = std::move(st.pending.front());
           st.pending.pop_front();
-          bool closed = false;
-          for (auto& e : p.events)
-            if (auto* sc = std::get_if<status_changed>(&e); sc && sc->status == "closed")
-              closed = true;
           if (p.info) p.info({}, info_of(st, c.result.last_position));
-          // Unless a reopen got in between (the visitor wrote while the close was on its way
-          // to disk): the conversation is open again, and its visitor's next message must
-          // still reach it.
-          if (closed && st.s.status == "closed")
-            st.env.service->conversation_closed(st.s.visitor.id, st.id, st.s.closed_ts);
         }
         auto durable = st.frames->durable_seq();
         std::erase_if(st.after_durable, [&](auto& w) {

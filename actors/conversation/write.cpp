@@ -58,12 +58,13 @@ void write(self_ptr self, pending_write p) {
   }
   std::uint64_t last_wire_seq = 0;
   bool closes = false;
+  std::int64_t closed_ts = 0;
   for (std::size_t i = 0; i < p.events.size(); ++i) {
     auto& e = p.events[i];
     evolve(st.s, e);
     if (auto seq = wire_seq(e)) last_wire_seq = seq;
     if (auto* sc = std::get_if<status_changed>(&e)) {
-      if (sc->status == "closed") closes = true;
+      if (sc->status == "closed") closes = true, closed_ts = sc->ts;
       if (sc->via == "reopen") reopens = true;
       updates.emplace_back(i, workspace::conv_update{st.id, sc->status, sc->agent, sc->via,
                                                      sc->queue_key.value_or(0), sc->ts, st.s.visitor,
@@ -82,13 +83,14 @@ void write(self_ptr self, pending_write p) {
   for (auto& [index, u] : updates)
     if (u.status == "closed") early_close = u;
   if (early_close) std::erase_if(updates, [](const auto& iu) { return iu.second.status == "closed"; });
-  // A plain message needs nothing from the actor once durable: the callback acks and sends
-  // the frames, and advances the feed's durable frontier. Only control answers, a close, a
-  // failure, or a duplicate waiting for its original wake the actor again (one CAF wake-up
-  // fewer per message).
+  // A plain message or status change needs nothing from the actor once durable: the callback
+  // acks and sends the frames, advances the feed's durable frontier and keeps the visitor's
+  // index (closed / reopened, in log order). Only control answers, a failure, or a duplicate
+  // waiting for its original wake the actor again (one CAF wake-up fewer per message and per
+  // close).
   info_callback failed;  // errors only: called from the commit callback, never on success
   if (p.info_errors_only) failed = std::move(p.info);
-  bool needs_actor = p.info != nullptr || closes;
+  bool needs_actor = p.info != nullptr;
   caf::actor router;
   if (!updates.empty() || text_update || early_close) router = st.env.service->router_of(st.s.workspace_id);
   // Runs on the writer thread once durable: the author's ack first, then everyone's frames,
@@ -96,13 +98,16 @@ void write(self_ptr self, pending_write p) {
   events::append_callback on_commit =
       [h = caf::actor_cast<caf::actor>(self), feed = st.frames, frames = std::move(frames),
        ack, done = std::move(p.ack), failed = std::move(failed), watch = p.watch, watcher = p.watcher_id, last_wire_seq,
-       needs_actor, router, updates = std::move(updates), text_update, reopens,
+       needs_actor, router, updates = std::move(updates), text_update, reopens, closes, closed_ts,
        service = st.env.service, visitor = st.s.visitor.id, id = st.id](const events::append_result& r) mutable {
         if (r.st.ok()) {
           feed->durable(last_wire_seq, r.last_position);
           // The router hears first, so that whoever got the ack and then asks for the queue
           // finds this change in it (read-your-writes).
+          // The visitor's index follows the log's order: a close and the message that reopens
+          // it (written while the close was on its way to disk) are applied in that order.
           if (reopens) service->conversation_reopened(visitor, id);
+          if (closes) service->conversation_closed(visitor, id, closed_ts);
           for (auto& [index, u] : updates) {
             if (u.status == "waiting" && u.via != "requeue")
               u.queue_key = static_cast<std::int64_t>(r.first_position + index);

@@ -256,7 +256,7 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
         st.flush_due.reset();
         if (!st.dirty) return;
         // A stale tick (its flush was replaced by an earlier one) must not flush twice in a row.
-        if (clock::now() - st.last_flush < st.service->env.opts.queue_coalesce) return mark_dirty(self);
+        if (clock::now() - st.last_flush < coalesce_interval(st)) return mark_dirty(self);
         flush(self);
       },
   };

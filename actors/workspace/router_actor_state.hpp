@@ -66,6 +66,9 @@ void announce(self_ptr self, seat& s, bool structural = true);
 std::string queue_text(router_actor_state& st, std::size_t max_items = SIZE_MAX);
 // Something the staff or the visitors see changed: flush now or schedule one (see the .cpp).
 void mark_dirty(self_ptr self, bool structural = true);
+// The least time between two flushes for structural changes: the coalesce option (50 ms), or
+// longer for a long queue's frame (a bound on the bytes per second to each staff socket).
+std::chrono::milliseconds coalesce_interval(const router_actor_state& st);
 void flush(self_ptr self);
 
 }  // namespace sb::workspace::detail

@@ -18,6 +18,10 @@ constexpr std::size_t kFrameItems = 100;
 // Visitors this close to the head hear every change of their place; the others at most once a
 // second (with 1,000 waiting and fast agents, every flush moves everyone).
 constexpr std::size_t kEagerPositions = 20;
+// Queue frames to one staff socket stay under this many bytes a second: a long queue's frame
+// (100 items, ~22 KB) goes out every ~220 ms instead of every 50 ms, so 50 agents watching a
+// queue of 1,000 cost ~5 MB/s of egress, not ~22 MB/s. Short queues keep the 50 ms.
+constexpr std::size_t kQueueBytesPerSecond = 100'000;
 // A pass over the deeper places is spread over about this many flushes (50 ms apart), telling
 // between kDeepPerFlushMin and kDeepPerFlushMax places per flush.
 constexpr std::size_t kDeepPassFlushes = 16;
@@ -186,14 +190,19 @@ void flush(self_ptr self) {
   tell_positions(self, now);
 }
 
-// Queue frames go out at once, then at most once per coalesce interval (50 ms) for changes
-// of who waits and in which order, and at most once a second for a new last_text only (a
-// busy waiting visitor must not make every staff socket re-read the queue per message).
+std::chrono::milliseconds coalesce_interval(const router_actor_state& st) {
+  auto by_bytes = std::chrono::milliseconds(st.queue_sent.size() * 1000 / kQueueBytesPerSecond);
+  return std::max(st.service->env.opts.queue_coalesce, by_bytes);
+}
+
+// Queue frames go out at once, then at most once per coalesce interval for changes of who
+// waits and in which order (50 ms, longer for long queues: coalesce_interval), and at most
+// once a second for a new last_text only (a busy waiting visitor must not make every staff
+// socket re-read the queue per message).
 void mark_dirty(self_ptr self, bool structural) {
   auto& st = self->state;
   st.dirty = true;
-  auto every = structural ? st.service->env.opts.queue_coalesce
-                          : std::chrono::milliseconds(std::chrono::seconds(1));
+  auto every = structural ? coalesce_interval(st) : std::chrono::milliseconds(std::chrono::seconds(1));
   auto now = clock::now();
   auto due = st.last_flush + every;
   if (st.flush_due && *st.flush_due <= due) return;  // a flush is coming soon enough
