@@ -161,7 +161,8 @@ caf::behavior running(self_ptr self) {
         auto o = decide(st.s, m.who, m.cmd, now_ms());
         if (!o.ok()) return m.done(o.error, {});
         if (o.events.empty()) return m.errors_only ? void() : m.done({}, info_of(st, 0));
-        write(self, pending_write{std::move(o.events), nullptr, std::move(m.done), {}, {}, m.errors_only});
+        write(self, pending_write{std::move(o.events), nullptr, std::move(m.done), {}, {}, m.errors_only,
+                                  std::move(m.notice)});
       },
       [=](get_msg& m) {
         handoff::acquire();

@@ -28,6 +28,13 @@ struct post_msg {
   std::optional<open_conversation> open;  // set for the visitor message that opens it
   std::weak_ptr<frame_sink> watch;         // the author's socket starts watching, if not yet
 };
+// A frame that staff sockets get once a command's events are durable, straight from the
+// commit (the router's `assigned` frame: the agent hears of a dispatch without one more hop
+// through the router). Nothing is sent if the command fails or changes nothing.
+struct durable_notice {
+  std::shared_ptr<const std::string> frame;
+  std::vector<std::weak_ptr<frame_sink>> sinks;
+};
 struct control_msg {
   principal who;
   command cmd;
@@ -36,6 +43,7 @@ struct control_msg {
   // the commit needs no extra hop through the actor (the router's assignments, agents' socket
   // actions that only report errors).
   bool errors_only = false;
+  std::shared_ptr<const durable_notice> notice{};
 };
 struct get_msg {
   principal who;

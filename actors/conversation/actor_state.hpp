@@ -25,6 +25,7 @@ struct pending_write {
   std::weak_ptr<frame_sink> watch;
   std::string watcher_id;
   bool info_errors_only = false;  // `info` hears of a failure only (see control_msg)
+  std::shared_ptr<const durable_notice> notice{};  // pushed once durable (see control_msg)
 };
 
 struct conversation_state {

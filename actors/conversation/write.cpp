@@ -99,6 +99,7 @@ void write(self_ptr self, pending_write p) {
       [h = caf::actor_cast<caf::actor>(self), feed = st.frames, frames = std::move(frames),
        ack, done = std::move(p.ack), failed = std::move(failed), watch = p.watch, watcher = p.watcher_id, last_wire_seq,
        needs_actor, router, updates = std::move(updates), text_update, reopens, closes, closed_ts,
+       notice = std::move(p.notice),
        service = st.env.service, visitor = st.s.visitor.id, id = st.id](const events::append_result& r) mutable {
         if (r.st.ok()) {
           feed->durable(last_wire_seq, r.last_position);
@@ -123,6 +124,11 @@ void write(self_ptr self, pending_write p) {
             done({}, *ack);
           }
           feed->commit(frames, watch, watcher);
+          // After the router's update above: whoever acts on this frame finds the router
+          // knowing it.
+          if (notice)
+            for (auto& w : notice->sinks)
+              if (auto sink = w.lock()) sink->push(notice->frame);
         } else {
           failure f{errc::unavailable, "storage failed: " + r.st.message()};
           if (done) done(f, {});

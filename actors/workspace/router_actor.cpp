@@ -21,29 +21,6 @@ using clock = std::chrono::steady_clock;
 
 using namespace detail;
 
-void dispatch(self_ptr self) {
-  auto& st = self->state;
-  auto pairs = plan_dispatch(st.r, unix_ms());
-  auto now = clock::now();
-  for (auto& [cid, agent_id] : pairs) {
-    st.dispatch_started[cid] = now;
-    auto& s = st.r.seats.at(agent_id);
-    conversation::party agent{"agent", s.id, s.name};
-    st.service->route(cid, conversation::control_msg{
-                               st.me, conversation::assign{agent},
-                               [h = caf::actor_cast<caf::actor>(self), cid](const failure& f,
-                                                                           const conversation_info&) {
-                                 handoff::release();
-                                 caf::anon_send(h, assign_done{cid, f});
-                               },
-                               true});  // success needs no answer: the durable update comes
-  }
-  if (!pairs.empty()) {
-    st.positions_stale = true;
-    mark_dirty(self);
-  }
-}
-
 // {"type":"assigned","conversation":{id, status, visitor, agent, site_key, via}}, by hand: one
 // per dispatch.
 frame_ptr assigned_frame(const router_actor_state& st, const conv_update& u) {
@@ -62,6 +39,39 @@ frame_ptr assigned_frame(const router_actor_state& st, const conv_update& u) {
   json_text::field(out, "via", u.via);
   out += "}}";
   return std::make_shared<const std::string>(std::move(out));
+}
+
+void dispatch(self_ptr self) {
+  auto& st = self->state;
+  auto pairs = plan_dispatch(st.r, unix_ms());
+  auto now = clock::now();
+  for (auto& [cid, agent_id] : pairs) {
+    st.dispatch_started[cid] = now;
+    auto& s = st.r.seats.at(agent_id);
+    conversation::party agent{"agent", s.id, s.name};
+    // The agent's `assigned` frame goes out from the commit itself (no hop back through here).
+    auto notice = std::make_shared<conversation::durable_notice>();
+    if (auto k = st.r.key_of.find(cid); k != st.r.key_of.end()) {
+      auto& q = st.r.queue.at({k->second, cid});
+      conv_update u{cid, "active", agent, "assign", 0, 0, q.visitor, q.site_key, {}};
+      notice->frame = assigned_frame(st, u);
+    }
+    for (auto& sock : st.sockets)
+      if (sock.user_id == agent_id) notice->sinks.push_back(sock.sink);
+    st.service->route(cid, conversation::control_msg{
+                               st.me, conversation::assign{agent},
+                               [h = caf::actor_cast<caf::actor>(self), cid](const failure& f,
+                                                                           const conversation_info&) {
+                                 handoff::release();
+                                 caf::anon_send(h, assign_done{cid, f});
+                               },
+                               true,  // success needs no answer: the durable update comes
+                               notice->frame ? std::move(notice) : nullptr});
+  }
+  if (!pairs.empty()) {
+    st.positions_stale = true;
+    mark_dirty(self);
+  }
 }
 
 void load_settings(router_actor_state& st) {
@@ -139,8 +149,8 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
             st.service->env.opts.on_dispatch(clock::now() - d->second);
           st.dispatch_started.erase(d);
         }
-        if (u.status == "active" && u.agent && (u.via == "assign" || u.via == "transfer"))
-          push_to(st, assigned_frame(st, u), u.agent->id);
+        // (A dispatch's `assigned` frame went out from its commit: see dispatch().)
+        if (u.status == "active" && u.agent && u.via == "transfer") push_to(st, assigned_frame(st, u), u.agent->id);
         dispatch(self);  // first: a conversation handed out at once is never shown as waiting
         announce_changed(self);
         mark_dirty(self);
