@@ -63,11 +63,9 @@ std::unique_ptr<event_log> event_log::open(const options& opts, status& st) {
   log->streams_ = log->handles_[2];
   log->meta_ = log->handles_[3];
   log->state_ = log->handles_[4];
-  // The read models' own database. Their writes skip the WAL (a crash brings back the state of
-  // the last flush with its checkpoint; the fold repeats from there), so a smaller memtable
-  // bounds how much is folded again after a crash.
+  // The read models' own database. Their writes skip the WAL: a crash brings back the state of
+  // the last flush with its checkpoint, and the fold repeats from there.
   rocksdb::Options model_opts{db_opts, state_opts};
-  model_opts.write_buffer_size = 16 << 20;
   s = rocksdb::DB::Open(model_opts, opts.path + "/read-models", &log->models_);
   if (!s.ok()) {
     st = to_status(s);
