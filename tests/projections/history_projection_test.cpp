@@ -105,6 +105,27 @@ TEST(HistoryProjection, FoldsWrittenWhileRunning_AreSavedWhenItStops) {
   EXPECT_EQ((*sum)["last_seq"], 3);
 }
 
+TEST(HistoryProjection, ADataDirFromBeforeTheReadModelsDatabase_FoldsAgainAndDropsTheOldKeys) {
+  test::store s;
+  append(s, opening_and_messages(2));
+  // What an older server left in the log's state column family: a version and a summary.
+  rocksdb::WriteOptions wo;
+  ASSERT_TRUE(s.log->db()->Put(wo, s.log->state_cf(), "history/version", "3").ok());
+  ASSERT_TRUE(s.log->db()->Put(wo, s.log->state_cf(), "history/sum/cv_1", R"({"id":"cv_1"})").ok());
+  ASSERT_TRUE(s.log->db()->Put(wo, s.log->state_cf(), "other/key", "kept").ok());
+  history_projection p{*s.log, 0ms};
+  ASSERT_TRUE(p.start(false).ok());
+  auto sum = p.summary("cv_1");
+  ASSERT_TRUE(sum) << "folded again from the log";
+  EXPECT_EQ((*sum)["last_seq"], 2) << sum->dump();
+  std::string value;
+  EXPECT_TRUE(s.log->db()->Get(rocksdb::ReadOptions{}, s.log->state_cf(), "history/sum/cv_1", &value).IsNotFound());
+  EXPECT_TRUE(s.log->db()->Get(rocksdb::ReadOptions{}, s.log->state_cf(), "history/version", &value).IsNotFound());
+  ASSERT_TRUE(s.log->db()->Get(rocksdb::ReadOptions{}, s.log->state_cf(), "other/key", &value).ok());
+  EXPECT_EQ(value, "kept") << "only the read model's own keys go";
+  EXPECT_TRUE(s.log->models_db()->Get(rocksdb::ReadOptions{}, s.log->models_cf(), "history/version", &value).ok());
+}
+
 TEST(HistoryProjection, AReaderWaitingForAPosition_IsServedWithoutWaitingOutTheRest) {
   test::store s;
   append(s, opening_and_messages(1));
