@@ -101,8 +101,8 @@ TEST_F(Bots, KeywordFlow_AnswersAsBotThenHandsOffToTheQueue) {
   EXPECT_EQ(queue.body["items"][0]["conversation_id"], cid);
 
   // The history holds every message once, in order: the visitor's and the bot's alike (seq 2
-  // is the `bot` status).
-  auto history = full_history(cid);
+  // is the `bot` status). The read model may lag the frames: wait for the last message.
+  auto history = history_when(cid, [](const std::vector<json>& h) { return !h.empty() && h.back()["seq"] >= 7; });
   ASSERT_TRUE(history);
   std::vector<int64_t> seqs;
   std::vector<std::string> kinds;
