@@ -179,7 +179,7 @@ events::status projection_runner::catch_up() {
     rocksdb::WriteOptions wo;
     wo.disableWAL = true;
     // A step that wrote nothing (status changes fold into memory only) skips RocksDB's write
-    // path: it would queue behind the log writer's fsync in RocksDB's write thread.
+    // path altogether.
     if (wb.Count() > 0)
       if (auto st = to_status(log_.models_db()->Write(wo, &wb)); !st) return st;
     {

@@ -22,8 +22,9 @@ constexpr std::size_t kEagerPositions = 20;
 // (100 items, ~22 KB) goes out every ~220 ms instead of every 50 ms, so 50 agents watching a
 // queue of 1,000 cost ~5 MB/s of egress, not ~22 MB/s. Short queues keep the 50 ms.
 constexpr std::size_t kQueueBytesPerSecond = 100'000;
-// A pass over the deeper places is spread over about this many flushes (50 ms apart), telling
-// between kDeepPerFlushMin and kDeepPerFlushMax places per flush.
+// A pass over the deeper places is spread over about this many flushes (coalesce_interval
+// apart: 50 ms, ~220 ms for a queue of 100 or more), telling between kDeepPerFlushMin and
+// kDeepPerFlushMax places per flush.
 constexpr std::size_t kDeepPassFlushes = 16;
 constexpr std::size_t kDeepPerFlushMin = 64;
 constexpr std::size_t kDeepPerFlushMax = 256;
