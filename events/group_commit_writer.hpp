@@ -62,7 +62,9 @@ class group_commit_writer {
     std::chrono::microseconds min_commit_interval{0};
     std::size_t interval_max_events = 256;
     // Run callbacks on a second thread, overlapping the next write. Costs a thread hand-off
-    // per batch, which on small machines outweighs the overlap (benchmarks/RESULTS.md).
+    // per batch; buys fsyncs that follow one another closely, which some disks (the VM of
+    // benchmarks/RESULTS.md, session 11) answer several times faster than an fsync issued
+    // after a pause. The server turns it on (--completion-thread).
     bool completion_thread = false;
   };
 

@@ -34,6 +34,7 @@ const flag kFlags[] = {
     {"ws-idle-seconds", "SWITCHBOARD_WS_IDLE_SECONDS", "60", "a WebSocket peer silent this long (no frame, no pong) is dropped"},
     {"trusted-proxies", "SWITCHBOARD_TRUSTED_PROXIES", "", "comma-separated addresses of reverse proxies whose X-Forwarded-For names the client (login rate limits)"},
     {"commit-interval-us", "SWITCHBOARD_COMMIT_INTERVAL_US", "1000", "under load, start an fsync at most this often (0 = back to back; an idle server commits at once)"},
+    {"completion-thread", "SWITCHBOARD_COMPLETION_THREAD", "true", "run what follows a durable write (acks, frames, the router's updates) on a thread of its own, so that the log writer's fsyncs follow one another closely (false: on the writer's thread)"},
     {"actor-idle-seconds", "SWITCHBOARD_ACTOR_IDLE_SECONDS", "120", "idle conversation actors stop after this long"},
     {"agent-grace-seconds", "SWITCHBOARD_AGENT_GRACE_SECONDS", "60", "an agent whose sockets all dropped keeps its chats this long, then they go back to the head of the queue"},
     {"reopen-hours", "SWITCHBOARD_REOPEN_HOURS", "24", "a visitor's message reopens its conversation if it closed less than this long ago (0 = always a new one)"},

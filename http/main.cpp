@@ -136,6 +136,11 @@ int main(int argc, char** argv) {
   sb::http::metrics stats;
   sb::events::group_commit_writer::options writer_opts;
   writer_opts.min_commit_interval = std::chrono::microseconds(commit_interval);
+  writer_opts.completion_thread = f["completion-thread"] == "true" || f["completion-thread"] == "1";
+  if (!writer_opts.completion_thread && f["completion-thread"] != "false" && f["completion-thread"] != "0") {
+    std::fprintf(stderr, "--completion-thread is true or false\n");
+    return 2;
+  }
   sb::events::group_commit_writer writer{*log, writer_opts};
   std::atomic<sb::integrations::webhook_outbox*> outbox_ptr{nullptr};  // set once they exist
   std::atomic<sb::integrations::channel_outbox*> channel_ptr{nullptr};

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -139,11 +140,17 @@ TEST(Log, ReopenAfterCrash_ContinuesPositionsWithoutGapsOrReuse) {
   EXPECT_EQ(r.first_position, last + 1);
 }
 
-TEST(Log, GroupCommit_BatchesConcurrentAppendersAndLosesNothing) {
+group_commit_writer::options with_completion_thread() {
+  group_commit_writer::options o;
+  o.completion_thread = true;
+  return o;
+}
+
+void batches_concurrent_appenders_and_loses_nothing(group_commit_writer::options opts) {
   test::temp_dir dir;
   auto log = open_log(dir.path());
   std::atomic<std::size_t> batches{0};  // before the writer: its thread calls the observer
-  group_commit_writer w{*log, {}};
+  group_commit_writer w{*log, opts};
   w.on_batch([&](const batch_stats&) { ++batches; });
   constexpr int kThreads = 8, kPerThread = 500, kWindow = 16;
   std::mutex m;
@@ -180,7 +187,8 @@ TEST(Log, GroupCommit_BatchesConcurrentAppendersAndLosesNothing) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   ASSERT_EQ(positions.size(), static_cast<std::size_t>(kThreads * kPerThread));
-  std::sort(positions.begin(), positions.end());
+  // Callbacks run one at a time in commit order (acks and frames leave in log order).
+  EXPECT_TRUE(std::is_sorted(positions.begin(), positions.end()));
   for (std::size_t i = 0; i < positions.size(); ++i) ASSERT_EQ(positions[i], i + 1);
   // Many appends share an fsync: far fewer batches than appends.
   EXPECT_LT(batches.load(), positions.size() / 4);
@@ -194,6 +202,41 @@ TEST(Log, GroupCommit_BatchesConcurrentAppendersAndLosesNothing) {
         EXPECT_LT(evs[i - 1].position, evs[i].position);
       }
     }
+  }
+}
+
+TEST(Log, GroupCommit_BatchesConcurrentAppendersAndLosesNothing) {
+  batches_concurrent_appenders_and_loses_nothing({});
+}
+
+// The server's setting: callbacks on their own thread while the writer writes the next batch.
+TEST(Log, GroupCommit_WithACompletionThread_SameOrderSameDurability) {
+  batches_concurrent_appenders_and_loses_nothing(with_completion_thread());
+}
+
+TEST(Log, GroupCommit_StopAnswersEveryQueuedAppend_WithACompletionThreadToo) {
+  for (bool completer : {false, true}) {
+    test::temp_dir dir;
+    auto log = open_log(dir.path());
+    std::atomic<int> ok{0};
+    std::uint64_t last_seen = 0;
+    bool in_order = true;
+    {
+      group_commit_writer w{*log, completer ? with_completion_thread() : group_commit_writer::options{}};
+      for (int i = 1; i <= 2000; ++i)
+        ASSERT_TRUE(w.append({event_for("conversation/s", static_cast<std::uint64_t>(i))},
+                             [&](const append_result& r) {
+                               if (r.st.ok()) ++ok;
+                               in_order = in_order && r.last_position > last_seen;
+                               last_seen = r.last_position;
+                             })
+                        .ok());
+    }  // the destructor stops: everything queued is written and answered before it returns
+    EXPECT_EQ(ok.load(), 2000) << "completion thread: " << completer;
+    EXPECT_TRUE(in_order);
+    std::vector<envelope> evs;
+    ASSERT_TRUE(log->read_stream("conversation/s", 0, 10'000, evs).ok());
+    EXPECT_EQ(evs.size(), 2000u);
   }
 }
 
@@ -287,12 +330,12 @@ TEST(Log, CommitInterval_AnIdleWriterCommitsAtOnce_ABusyOneGathersTheNextBatch) 
   EXPECT_LT(clock::now() - t1, 300ms) << "a full batch must not wait for the interval";
 }
 
-TEST(Log, FsyncFailure_IsAnErrorNeverAnAck_AndTheLogTurnsReadOnly) {
+void fsync_failure_is_an_error_never_an_ack(group_commit_writer::options opts) {
   test::temp_dir dir;
   auto fs = std::make_shared<failing_fs>(rocksdb::FileSystem::Default());
   auto env = rocksdb::NewCompositeEnv(fs);
   auto log = open_log(dir.path(), env.get());
-  group_commit_writer w{*log, {}};
+  group_commit_writer w{*log, opts};
   ASSERT_TRUE(append_now(w, {event_for("conversation/f", 1)}).st.ok());
   EXPECT_TRUE(w.healthy());
 
@@ -307,6 +350,14 @@ TEST(Log, FsyncFailure_IsAnErrorNeverAnAck_AndTheLogTurnsReadOnly) {
   auto later = append_now(w, {event_for("conversation/f", 3)});
   EXPECT_FALSE(later.st.ok());
   EXPECT_EQ(w.last_position(), 1u);
+}
+
+TEST(Log, FsyncFailure_IsAnErrorNeverAnAck_AndTheLogTurnsReadOnly) {
+  fsync_failure_is_an_error_never_an_ack({});
+}
+
+TEST(Log, FsyncFailure_WithACompletionThread_IsAnErrorNeverAnAck) {
+  fsync_failure_is_an_error_never_an_ack(with_completion_thread());
 }
 
 }  // namespace
