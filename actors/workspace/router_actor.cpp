@@ -261,6 +261,10 @@ caf::behavior router_actor(self_ptr self, chat_service::impl* service, std::stri
           break;
         }
       },
+      [=](positions_tick) {
+        self->state.positions_due.reset();
+        positions_step(self, true);
+      },
       [=](flush_tick) {
         auto& st = self->state;
         st.flush_due.reset();

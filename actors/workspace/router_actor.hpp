@@ -8,7 +8,7 @@
 //
 // Messages it accepts (local only): conv_update, conv_text, staff_joined, staff_left, queue_req,
 // presence_set, transfer_req, settings_changed, plus its own assign_done, grace_tick,
-// offline_tick, flush_tick.
+// offline_tick, flush_tick, positions_tick.
 #include <caf/all.hpp>
 #include <memory>
 #include <optional>
@@ -74,6 +74,7 @@ struct offline_tick {
   std::uint64_t generation = 0;
 };
 struct flush_tick {};
+struct positions_tick {};  // the next step of the pass over the deeper queue places
 // A conversation actor that came back (hydrated) while waiting has no place to tell its
 // visitor: the router tells it again.
 struct position_wanted {
@@ -102,4 +103,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::assign_done)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::grace_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::offline_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::flush_tick)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::positions_tick)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sb::workspace::position_wanted)

@@ -40,6 +40,7 @@ struct router_actor_state {
   bool positions_stale = false;  // the queue changed since that pass started
   bool deep_pass = false;        // a pass is in progress ...
   std::optional<std::pair<std::int64_t, std::string>> deep_from;  // ... going on from this item
+  std::optional<clock::time_point> positions_due;  // when the next positions_tick comes
   bool dirty = false;
   std::optional<clock::time_point> flush_due;  // when the next scheduled flush runs
   clock::time_point last_flush{};
@@ -70,5 +71,8 @@ void mark_dirty(self_ptr self, bool structural = true);
 // longer for a long queue's frame (a bound on the bytes per second to each staff socket).
 std::chrono::milliseconds coalesce_interval(const router_actor_state& st);
 void flush(self_ptr self);
+// The pass over the deeper queue places (router_flush.cpp): a step of it when `work` (on
+// positions_tick), and the next tick scheduled if one is needed.
+void positions_step(self_ptr self, bool work);
 
 }  // namespace sb::workspace::detail
