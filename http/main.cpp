@@ -85,6 +85,13 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  const std::string& completion = f["completion-thread"];
+  const bool completion_thread = completion == "true" || completion == "1";
+  if (!completion_thread && completion != "false" && completion != "0") {
+    std::fprintf(stderr, "--completion-thread is true or false (see --help)\n");
+    return 2;
+  }
+
   unsigned long long upload_max = 0;  // uploads are held in memory while read: at most 1 GiB
   if (!to_uint(f["upload-max-bytes"], 1ull << 30, upload_max) || upload_max == 0) {
     std::fprintf(stderr, "--upload-max-bytes is 1 to 1073741824 (see --help)\n");
@@ -136,11 +143,7 @@ int main(int argc, char** argv) {
   sb::http::metrics stats;
   sb::events::group_commit_writer::options writer_opts;
   writer_opts.min_commit_interval = std::chrono::microseconds(commit_interval);
-  writer_opts.completion_thread = f["completion-thread"] == "true" || f["completion-thread"] == "1";
-  if (!writer_opts.completion_thread && f["completion-thread"] != "false" && f["completion-thread"] != "0") {
-    std::fprintf(stderr, "--completion-thread is true or false\n");
-    return 2;
-  }
+  writer_opts.completion_thread = completion_thread;
   sb::events::group_commit_writer writer{*log, writer_opts};
   std::atomic<sb::integrations::webhook_outbox*> outbox_ptr{nullptr};  // set once they exist
   std::atomic<sb::integrations::channel_outbox*> channel_ptr{nullptr};

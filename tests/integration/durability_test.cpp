@@ -346,6 +346,27 @@ TEST_F(Durability, SigkillMidBurst_KeepsEveryAckedMessageExactlyOnceWithoutGaps)
   }
 }
 
+// The same with the append callbacks on the writer's own thread (--completion-thread false):
+// acks still follow durability.
+class DurabilityCallbacksOnTheWriter : public Durability {
+ protected:
+  DurabilityCallbacksOnTheWriter() {
+    extra_server_args_.push_back("--completion-thread");
+    extra_server_args_.push_back("false");
+  }
+};
+
+TEST_F(DurabilityCallbacksOnTheWriter, SigkillMidBurst_KeepsEveryAckedMessageExactlyOnceWithoutGaps) {
+  auto lanes = burst_then_sigkill(/*acks_before_kill=*/1500);
+  ASSERT_EQ(lanes.size(), static_cast<size_t>(lane_count));
+  for (auto& lane : lanes) lane.visitor.reset();
+  ASSERT_TRUE(restart_server());
+  for (const auto& lane : lanes) {
+    SCOPED_TRACE("conversation " + lane.conversation_id);
+    verify_after_crash(lane, {});
+  }
+}
+
 TEST_F(Durability, SigkillMidBurst_ThenResendingEverySentMessage_StoresEachExactlyOnce) {
   auto lanes = burst_then_sigkill(/*acks_before_kill=*/600);
   ASSERT_EQ(lanes.size(), static_cast<size_t>(lane_count));
