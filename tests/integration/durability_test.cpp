@@ -221,6 +221,19 @@ class Durability : public server_fixture {
         << "HTTP history has " << history_messages.size() << " messages before the marker, the "
         << "replayed log " << replayed_messages.size();
   }
+
+  // Kills the server in the middle of a burst, restarts it, and checks every lane: each acked
+  // message is there exactly once, without gaps.
+  void sigkill_mid_burst_keeps_every_acked_message() {
+    auto lanes = burst_then_sigkill(/*acks_before_kill=*/1500);
+    ASSERT_EQ(lanes.size(), static_cast<size_t>(lane_count));
+    for (auto& lane : lanes) lane.visitor.reset();
+    ASSERT_TRUE(restart_server());
+    for (const auto& lane : lanes) {
+      SCOPED_TRACE("conversation " + lane.conversation_id);
+      verify_after_crash(lane, {});
+    }
+  }
 };
 
 TEST_F(Durability, Sigterm_ClosesSocketsWith1001AndExitsZero) {
@@ -335,15 +348,7 @@ TEST_F(Durability, SigtermThenRestart_KeepsHistoryTokensAndContinuesSeqs) {
 }
 
 TEST_F(Durability, SigkillMidBurst_KeepsEveryAckedMessageExactlyOnceWithoutGaps) {
-  auto lanes = burst_then_sigkill(/*acks_before_kill=*/1500);
-  ASSERT_EQ(lanes.size(), static_cast<size_t>(lane_count));
-  for (auto& lane : lanes) lane.visitor.reset();
-  ASSERT_TRUE(restart_server());
-
-  for (const auto& lane : lanes) {
-    SCOPED_TRACE("conversation " + lane.conversation_id);
-    verify_after_crash(lane, {});
-  }
+  sigkill_mid_burst_keeps_every_acked_message();
 }
 
 // The same with the append callbacks on the writer's own thread (--completion-thread false):
@@ -357,14 +362,7 @@ class DurabilityCallbacksOnTheWriter : public Durability {
 };
 
 TEST_F(DurabilityCallbacksOnTheWriter, SigkillMidBurst_KeepsEveryAckedMessageExactlyOnceWithoutGaps) {
-  auto lanes = burst_then_sigkill(/*acks_before_kill=*/1500);
-  ASSERT_EQ(lanes.size(), static_cast<size_t>(lane_count));
-  for (auto& lane : lanes) lane.visitor.reset();
-  ASSERT_TRUE(restart_server());
-  for (const auto& lane : lanes) {
-    SCOPED_TRACE("conversation " + lane.conversation_id);
-    verify_after_crash(lane, {});
-  }
+  sigkill_mid_burst_keeps_every_acked_message();
 }
 
 TEST_F(Durability, SigkillMidBurst_ThenResendingEverySentMessage_StoresEachExactlyOnce) {
